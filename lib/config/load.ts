@@ -1,0 +1,183 @@
+/**
+ * Finding, reading and validating the config (SPEC §2, §4): `.env` first, then
+ * the file (YAML or JSON), `${VAR}` expansion, the zod schema. Every problem is
+ * collected and reported at once as `path.to.key: message (file:line)`.
+ */
+import { parse as parseDotenv } from "dotenv";
+import { LineCounter, parseDocument } from "yaml";
+import type { Document } from "yaml";
+import { type Config, configSchema } from "./schema.ts";
+import { embeddedDefault } from "./defaults.ts";
+import { fromLegacy, isLegacy } from "./legacy.ts";
+
+/** A config that failed to load; `problems` holds one line per problem. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(problems.join("\n"));
+  }
+}
+
+export interface LoadedConfig {
+  config: Config;
+  /** The file it came from, or null for the embedded default. */
+  path: string | null;
+}
+
+export type Env = Record<string, string | undefined>;
+
+/**
+ * Loads `.env` into the process environment without overriding variables that
+ * are already set: real environment variables win. A missing default `.env`
+ * is fine; a missing `--env-file` is an error.
+ */
+export function loadDotenv(path: string | undefined): void {
+  let text: string;
+  try {
+    text = Deno.readTextFileSync(path ?? ".env");
+  } catch (err) {
+    if (path === undefined && err instanceof Deno.errors.NotFound) return;
+    throw new ConfigError([`${path}: cannot read env file: ${(err as Error).message}`]);
+  }
+  for (const [key, value] of Object.entries(parseDotenv(text))) {
+    if (Deno.env.get(key) === undefined) Deno.env.set(key, value);
+  }
+}
+
+/** Which file to load: `--config`, `$SWITCHYARD_CONFIG`, `./switchyard.yaml`, else none. */
+export function findConfigPath(flag: string | undefined, env: Env): string | null {
+  if (flag) return flag;
+  if (env.SWITCHYARD_CONFIG) return env.SWITCHYARD_CONFIG;
+  try {
+    if (Deno.statSync("switchyard.yaml").isFile) return "switchyard.yaml";
+  } catch { /* no file in the working directory: the embedded default applies */ }
+  return null;
+}
+
+const VAR = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
+
+/** `${VAR}` and `${VAR:-default}` in one string; an unset VAR without default is "". */
+export function expandString(s: string, env: Env): string {
+  return s.replace(VAR, (_, name: string, fallback?: string) => {
+    const value = env[name];
+    return value === undefined || (value === "" && fallback !== undefined) ? fallback ?? "" : value;
+  });
+}
+
+/** Expands variables in every string of a parsed config, keys excepted. */
+export function expandAll(value: unknown, env: Env): unknown {
+  if (typeof value === "string") return expandString(value, env);
+  if (Array.isArray(value)) return value.map((v) => expandAll(v, env));
+  if (value && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, expandAll(v, env)]));
+  }
+  return value;
+}
+
+/** Reads, expands and validates; throws ConfigError listing every problem. */
+export function loadConfig(path: string | null, env: Env): LoadedConfig {
+  if (path === null) return { config: validate(embeddedDefault(env), null), path };
+  let text: string;
+  try {
+    text = Deno.readTextFileSync(path);
+  } catch (err) {
+    throw new ConfigError([`${path}: cannot read config: ${(err as Error).message}`]);
+  }
+  return { config: parseConfigText(text, path, env), path };
+}
+
+/** Paths in a config file are relative to that file, not to the working directory. */
+function resolvePaths(config: Config, path: string): Config {
+  const dir = path.includes("/") ? path.slice(0, path.lastIndexOf("/") + 1) : "./";
+  const resolve = (p: string) => (p.startsWith("/") || p.includes(":") ? p : dir + p);
+  for (const provider of Object.values(config.providers)) {
+    if (provider.tls?.ca_file) provider.tls.ca_file = resolve(provider.tls.ca_file);
+  }
+  config.plugins = config.plugins.map(resolve);
+  return config;
+}
+
+/** Parses config text (YAML, which includes JSON) as if read from `path`. */
+export function parseConfigText(text: string, path: string, env: Env): Config {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(doc.errors.map((e) => {
+      const at = e.linePos?.[0];
+      return `${path}${at ? `:${at.line}` : ""}: ${e.message.split("\n")[0]}`;
+    }));
+  }
+  let raw: unknown = doc.toJS();
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
+    throw new ConfigError([`${path}: the config must be a mapping of keys`]);
+  }
+  const legacy = isLegacy(raw);
+  if (legacy) raw = fromLegacy(raw as Record<string, unknown>);
+  return resolvePaths(
+    validate(expandAll(raw, env), { path, doc: legacy ? null : doc, lines }),
+    path,
+  );
+}
+
+interface Source {
+  path: string;
+  doc: Document | null;
+  lines: LineCounter;
+}
+
+function validate(raw: unknown, source: Source | null): Config {
+  const result = configSchema.safeParse(raw);
+  const cross = crossCheck(raw as Record<string, unknown>);
+  if (result.success && cross.length === 0) return result.data;
+  // zod reports an unknown key on its parent; name the key itself.
+  const problems: Problem[] = (result.error?.issues ?? []).flatMap((issue) =>
+    issue.code === "unrecognized_keys"
+      ? issue.keys.map((k) => ({ path: [...issue.path as Path, k], message: "unknown key" }))
+      : [{ path: [...issue.path as Path], message: issue.message }]
+  );
+  problems.push(...cross);
+  throw new ConfigError(problems.map((p) => describe(p.path, p.message, source)));
+}
+
+type Path = (string | number)[];
+
+interface Problem {
+  path: Path;
+  message: string;
+}
+
+/** Checks that span keys (deployments name configured providers), on the raw input so they join the schema's. */
+function crossCheck(raw: Record<string, unknown>): Problem[] {
+  const problems: Problem[] = [];
+  const providers = (raw.providers ?? {}) as Record<string, unknown>;
+  const models = raw.models && typeof raw.models === "object"
+    ? raw.models as Record<string, unknown>
+    : {};
+  for (const [model, entry] of Object.entries(models)) {
+    const list = Array.isArray(entry) ? entry : [entry];
+    list.forEach((d, i) => {
+      const provider = typeof d === "string"
+        ? d.slice(0, d.indexOf("/"))
+        : (d as { provider?: unknown })?.provider;
+      if (typeof provider === "string" && provider !== "" && !(provider in providers)) {
+        const path = Array.isArray(entry) ? ["models", model, i] : ["models", model];
+        problems.push({ path, message: `unknown provider '${provider}'` });
+      }
+    });
+  }
+  return problems;
+}
+
+/** `path.to.key: message (file:line)`, with the line of the deepest node that exists. */
+function describe(path: Path, message: string, source: Source | null): string {
+  const key = path.length ? path.join(".") : "(root)";
+  if (!source) return `${key}: ${message} (embedded default)`;
+  let line: number | undefined;
+  if (source.doc) {
+    for (let n = path.length; n >= 0 && line === undefined; n--) {
+      const node = source.doc.getIn(path.slice(0, n), true) as { range?: number[] } | undefined;
+      const offset = node?.range?.[0];
+      if (offset !== undefined) line = source.lines.linePos(offset).line;
+    }
+  }
+  return `${key}: ${message} (${source.path}${line ? `:${line}` : ""})`;
+}

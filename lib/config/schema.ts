@@ -1,0 +1,183 @@
+/**
+ * The config file's schema (SPEC §4). Every object is strict, so a misspelt key
+ * is an error; defaults live here and nowhere else.
+ */
+import { z } from "zod";
+
+/** Numbers and booleans may come from `${VAR}` expansion as strings. */
+const num = () =>
+  z.preprocess(
+    (v) => (typeof v === "string" && v.trim() !== "" && !Number.isNaN(Number(v)) ? Number(v) : v),
+    z.number(),
+  );
+const bool = () =>
+  z.preprocess((v) => (v === "true" ? true : v === "false" ? false : v), z.boolean());
+const seconds = (fallback: number) => num().pipe(z.number().positive()).default(fallback);
+
+const serverSchema = z.strictObject({
+  host: z.string().min(1).default("127.0.0.1"),
+  port: num().pipe(z.number().int().min(0).max(65535)).default(8000),
+  // An unset `${SWITCHYARD_KEY}` expands to "": that means "no key", not "the empty key".
+  api_keys: z.array(z.string()).default([]).transform((keys) => keys.filter((k) => k !== "")),
+  max_body_mb: num().pipe(z.number().positive()).default(20),
+  read_timeout_s: seconds(30),
+  shutdown_grace_s: num().pipe(z.number().nonnegative()).default(30),
+  metrics_public: bool().default(false),
+  raw_text_fallback: bool().default(false),
+});
+
+const logSchema = z.strictObject({
+  level: z.enum(["debug", "info", "warn", "error"]).default("info"),
+  dir: z.string().default("logs"),
+  bodies: bool().default(true),
+  max_file_mb: num().pipe(z.number().positive()).default(50),
+  keep_files: num().pipe(z.number().int().min(1)).default(5),
+});
+
+const retrySchema = z.strictObject({
+  attempts: num().pipe(z.number().int().min(1)).default(2),
+  backoff_ms: num().pipe(z.number().nonnegative()).default(250),
+  max_backoff_ms: num().pipe(z.number().nonnegative()).default(8000),
+  on_status: z.array(num().pipe(z.number().int())).default([408, 429, 500, 502, 503, 504]),
+});
+
+const headerRulesSchema = z.strictObject({
+  drop: z.array(z.string()).default([]),
+  add: z.record(z.string(), z.string()).default({}),
+  force: z.record(z.string(), z.string()).default({}),
+  allow: z.array(z.string()).optional(),
+});
+
+const priceSchema = z.strictObject({
+  input_per_mtok: num().pipe(z.number().nonnegative()),
+  output_per_mtok: num().pipe(z.number().nonnegative()),
+  cache_read_per_mtok: num().pipe(z.number().nonnegative()).optional(),
+  cache_write_per_mtok: num().pipe(z.number().nonnegative()).optional(),
+});
+
+/** Knobs of the built-in `mock` provider (SPEC §9); an error on any other type. */
+const MOCK_KEYS = [
+  "latency_ms",
+  "chunks",
+  "chunk_delay_ms",
+  "fail_status",
+  "fail_rate",
+  "text",
+] as const;
+
+export const providerSchema = z.strictObject({
+  type: z.string().min(1),
+  base_url: z.url().optional(),
+  api_key: z.string().optional(),
+  timeout_s: seconds(600),
+  connect_timeout_s: seconds(10),
+  first_byte_timeout_s: seconds(120),
+  idle_timeout_s: seconds(60),
+  tls: z.strictObject({ ca_file: z.string().optional(), insecure: bool().default(false) })
+    .optional(),
+  headers: headerRulesSchema.prefault({}),
+  retry: retrySchema.prefault({}),
+  responses: bool().default(true),
+  price: priceSchema.optional(),
+  /** Free-form settings for plugin provider types. */
+  options: z.record(z.string(), z.unknown()).default({}),
+  latency_ms: num().pipe(z.number().nonnegative()).optional(),
+  chunks: num().pipe(z.number().int().min(1)).optional(),
+  chunk_delay_ms: num().pipe(z.number().nonnegative()).optional(),
+  fail_status: num().pipe(z.number().int().min(100).max(599)).optional(),
+  fail_rate: num().pipe(z.number().min(0).max(1)).optional(),
+  text: z.string().optional(),
+}).superRefine((p, ctx) => {
+  if (p.type === "mock") return;
+  for (const key of MOCK_KEYS) {
+    if (p[key] !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: [key],
+        message: `only providers of type 'mock' take '${key}'`,
+      });
+    }
+  }
+});
+
+const deploymentObject = z.strictObject({
+  provider: z.string().min(1),
+  model: z.string().min(1),
+  priority: num().pipe(z.number()).optional(),
+  weight: num().pipe(z.number().positive()).default(1),
+});
+
+/** `provider/model` shorthand or the object form. */
+const deploymentSchema = z.union([
+  z.string().regex(/^[^/]+\/.+$/, "expected 'provider/model'"),
+  deploymentObject,
+]);
+
+const globs = z.array(z.string().min(1)).optional();
+
+const regexRuleSchema = z.strictObject({
+  pattern: z.string(),
+  replace: z.string().default(""),
+  flags: z.string().default("g"),
+  roles: z.array(z.string()).optional(),
+});
+
+const transformSchema = z.strictObject({
+  models: globs,
+  regex: z.array(regexRuleSchema).default([]),
+  jsonpath: z.strictObject({
+    drop: z.array(z.string()).default([]),
+    set: z.record(z.string(), z.unknown()).default({}),
+  }).optional(),
+  response_regex: z.array(regexRuleSchema.omit({ roles: true })).default([]),
+});
+
+const splitterSchema = z.strictObject({
+  models: z.array(z.string().min(1)).default(["*"]),
+  model: z.string().min(1),
+  temperature: num().pipe(z.number().min(0).max(2)).default(0.1),
+  prompt: z.string().default("Correct the grammar in this text: {message}"),
+  separator: z.string().default("\n——\n"),
+  timeout_s: seconds(30),
+});
+
+export const configSchema = z.strictObject({
+  server: serverSchema.prefault({}),
+  log: logSchema.prefault({}),
+  providers: z.record(
+    z.string().regex(/^[^/]+$/, "provider names cannot contain '/'"),
+    providerSchema,
+  ),
+  models: z.record(
+    z.string().min(1),
+    z.union([deploymentSchema, z.array(deploymentSchema).min(1)]),
+  ),
+  routing: z.strictObject({
+    fallback_on: z.array(num().pipe(z.number().int())).default([
+      401,
+      403,
+      408,
+      429,
+      500,
+      502,
+      503,
+      504,
+    ]),
+    cooldown: z.strictObject({
+      failures: num().pipe(z.number().int().min(1)).default(3),
+      seconds: num().pipe(z.number().nonnegative()).default(30),
+    }).prefault({}),
+    translate: bool().default(true),
+  }).prefault({}),
+  transforms: z.array(transformSchema).default([]),
+  splitter: splitterSchema.optional(),
+  plugins: z.array(z.string().min(1)).default([]),
+});
+
+export type Config = z.output<typeof configSchema>;
+export type ProviderConfig = z.output<typeof providerSchema>;
+export type RetryConfig = z.output<typeof retrySchema>;
+export type HeaderRules = z.output<typeof headerRulesSchema>;
+export type Price = z.output<typeof priceSchema>;
+export type TransformConfig = z.output<typeof transformSchema>;
+export type SplitterConfig = z.output<typeof splitterSchema>;

@@ -1,0 +1,117 @@
+/**
+ * Every error the proxy answers with is a {@link ProxyError}; this module alone
+ * renders it, as a JSON body or as an in-stream event, in the client's format.
+ */
+
+/** The error dialect of an endpoint: OpenAI's, Anthropic's, or the Responses API's. */
+export type ErrorFormat = "openai" | "anthropic" | "responses";
+
+/** One try of one deployment, as reported in errors and logs. */
+export interface Attempt {
+  provider: string;
+  model: string;
+  status: number | null;
+  error: string | null;
+  ms: number;
+}
+
+/** An error with the HTTP status and, optionally, a machine-readable code. */
+export class ProxyError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly code: string | null = null,
+  ) {
+    super(message);
+  }
+}
+
+/** 405: the route exists but not for this method. */
+export class MethodNotAllowed extends ProxyError {
+  constructor(readonly allow: string[]) {
+    super(405, `method not allowed; use ${allow.join(", ")}`, "method_not_allowed");
+  }
+}
+
+/** Every deployment failed; the message lists each attempt. */
+export class UpstreamsFailed extends ProxyError {
+  constructor(status: number, model: string, readonly attempts: Attempt[]) {
+    const tried = attempts.map((a) =>
+      `${a.provider}/${a.model}: ${a.error ?? a.status} (${a.ms} ms)`
+    );
+    super(
+      status,
+      `every deployment of model '${model}' failed: ${tried.join("; ")}`,
+      "upstream_failed",
+    );
+  }
+}
+
+const OPENAI_TYPES: Record<number, string> = {
+  401: "authentication_error",
+  403: "permission_error",
+  429: "rate_limit_error",
+};
+
+const ANTHROPIC_TYPES: Record<number, string> = {
+  400: "invalid_request_error",
+  401: "authentication_error",
+  403: "permission_error",
+  404: "not_found_error",
+  413: "request_too_large",
+  429: "rate_limit_error",
+  529: "overloaded_error",
+};
+
+function openAIType(status: number): string {
+  return OPENAI_TYPES[status] ?? (status >= 500 ? "server_error" : "invalid_request_error");
+}
+
+function anthropicType(status: number): string {
+  return ANTHROPIC_TYPES[status] ?? (status >= 500 ? "api_error" : "invalid_request_error");
+}
+
+/** Any thrown value as a ProxyError; unexpected ones become a 500 without internals. */
+export function asProxyError(err: unknown): ProxyError {
+  if (err instanceof ProxyError) return err;
+  return new ProxyError(500, `internal error: ${err instanceof Error ? err.message : String(err)}`);
+}
+
+/** The JSON body of an error in the given format. */
+export function errorBody(format: ErrorFormat, err: ProxyError): Record<string, unknown> {
+  if (format === "anthropic") {
+    return { type: "error", error: { type: anthropicType(err.status), message: err.message } };
+  }
+  return {
+    error: { message: err.message, type: openAIType(err.status), param: null, code: err.code },
+  };
+}
+
+/** The error as a complete HTTP response in the given format. */
+export function errorResponse(format: ErrorFormat, thrown: unknown, headers?: Headers): Response {
+  const err = asProxyError(thrown);
+  const h = headers ?? new Headers();
+  h.set("content-type", "application/json");
+  if (err instanceof MethodNotAllowed) h.set("allow", err.allow.join(", "));
+  return new Response(JSON.stringify(errorBody(format, err)), { status: err.status, headers: h });
+}
+
+/**
+ * The error as the last event of a stream that already reached the client.
+ * OpenAI has no error event, so it gets the `data: {"error":…}` convention its
+ * SDK raises on; Anthropic and the Responses API define `event: error`.
+ */
+export function errorEvent(format: ErrorFormat, thrown: unknown): string {
+  const err = asProxyError(thrown);
+  if (format === "openai") return `data: ${JSON.stringify(errorBody("openai", err))}\n\n`;
+  if (format === "anthropic") {
+    return `event: error\ndata: ${JSON.stringify(errorBody("anthropic", err))}\n\n`;
+  }
+  const event = {
+    type: "error",
+    code: err.code ?? openAIType(err.status),
+    message: err.message,
+    param: null,
+  };
+  return `event: error\ndata: ${JSON.stringify(event)}\n\n`;
+}

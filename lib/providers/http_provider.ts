@@ -1,0 +1,42 @@
+/**
+ * The shape every HTTP provider shares: a base URL, a path per API, its own
+ * auth headers. `openai.ts`, `anthropic.ts` and `ollama.ts` are one spec each.
+ */
+import { HttpClient } from "./http.ts";
+import type { Api, Provider, ProviderInit, UpstreamCall } from "./types.ts";
+
+export interface HttpProviderSpec {
+  defaultBaseUrl: string;
+  /** Path under the base URL for each API the provider speaks. */
+  paths: Partial<Record<Api, string>>;
+  /** The provider's own auth and required headers; they override the client's. */
+  headers(apiKey: string | undefined, client: Headers): Record<string, string>;
+}
+
+/** A Provider that POSTs each call as JSON to `base_url + paths[api]`. */
+export function httpProvider(init: ProviderInit, spec: HttpProviderSpec): Provider {
+  const c = init.config;
+  const client = new HttpClient({
+    baseUrl: c.base_url ?? spec.defaultBaseUrl,
+    timeouts: {
+      connectMs: c.connect_timeout_s * 1000,
+      firstByteMs: c.first_byte_timeout_s * 1000,
+      idleMs: c.idle_timeout_s * 1000,
+      totalMs: c.timeout_s * 1000,
+    },
+    ca: c.tls?.ca_file ? Deno.readTextFileSync(c.tls.ca_file) : undefined,
+    insecure: c.tls?.insecure,
+  });
+  const send = (call: UpstreamCall): Promise<Response> => {
+    const headers: Record<string, string> = {};
+    call.headers.forEach((value, name) => headers[name] = value);
+    Object.assign(headers, spec.headers(c.api_key, call.headers), {
+      "content-type": "application/json",
+      // Bodies are read for usage: ask for them uncompressed.
+      "accept-encoding": "identity",
+    });
+    const path = spec.paths[call.api] + call.query;
+    return client.post(path, headers, call.raw ?? JSON.stringify(call.body), call.signal);
+  };
+  return { apis: Object.keys(spec.paths) as Api[], complete: send, stream: send };
+}

@@ -1,0 +1,75 @@
+/**
+ * The one interface every provider implements: the built-ins (`openai`,
+ * `anthropic`, `ollama`, `echo`, `mock`) and plugin provider types alike.
+ */
+import type { ProviderConfig } from "../config/schema.ts";
+
+/**
+ * A wire API. Clients speak the first six; `ollama_*` are Ollama's native
+ * routes, which only a provider speaks.
+ */
+export type Api =
+  | "chat"
+  | "completions"
+  | "embeddings"
+  | "responses"
+  | "messages"
+  | "count_tokens"
+  | "ollama_chat"
+  | "ollama_embed";
+
+/** One request to one deployment, in one of the provider's own APIs. */
+export interface UpstreamCall {
+  /** Which of the provider's `apis` is called. */
+  api: Api;
+  /** The upstream model name (already in `body.model` where the API has one). */
+  model: string;
+  /** The request body in `api`'s format. */
+  body: Record<string, unknown>;
+  /**
+   * The exact serialisation of `body` when the client's request goes out as it
+   * came (same format, only the model renamed): send these bytes, not a re-encoding.
+   */
+  raw?: string | Uint8Array;
+  /** True when the client asked for a stream. */
+  stream: boolean;
+  /** The client's forwardable headers (never its credentials). */
+  headers: Headers;
+  /** The client's query string, `""` or starting with `?`. */
+  query: string;
+  /** The client's: a disconnect aborts the upstream call. */
+  signal: AbortSignal;
+}
+
+/**
+ * Sends calls to one upstream. The returned Response is unread, so routing can
+ * judge the status first; a failure before a response (refused, reset, timeout)
+ * is a thrown {@link UpstreamFailure}.
+ */
+export interface Provider {
+  /** APIs this provider speaks natively; a client API not listed is translated. */
+  readonly apis: readonly Api[];
+  /** A call the client wants answered as one JSON body. */
+  complete(call: UpstreamCall): Promise<Response>;
+  /** A call the client wants streamed (SSE, or NDJSON for Ollama). */
+  stream(call: UpstreamCall): Promise<Response>;
+}
+
+/** What a provider type's factory receives: the provider's name and its config entry. */
+export interface ProviderInit {
+  name: string;
+  config: ProviderConfig;
+}
+
+/** Builds a provider of one type from its config entry. */
+export type ProviderFactory = (init: ProviderInit) => Provider;
+
+/** Why an upstream call failed without an HTTP status. */
+export type FailureKind = "network" | "timeout";
+
+/** A call that failed before or while its response arrived (no usable status). */
+export class UpstreamFailure extends Error {
+  constructor(readonly kind: FailureKind, message: string) {
+    super(message);
+  }
+}

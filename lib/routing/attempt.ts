@@ -1,0 +1,111 @@
+/**
+ * One try at one deployment, judged before anything reaches the client: a
+ * stream counts as served only once its first body chunk arrived, a JSON
+ * answer only once it was read whole.
+ */
+import { Buffer } from "node:buffer";
+import { UpstreamFailure } from "../providers/types.ts";
+import type { UpstreamCall } from "../providers/types.ts";
+import type { Deployment } from "./resolve.ts";
+
+/** The upstream answered and can be relayed. */
+export interface Served {
+  ok: true;
+  response: Response;
+  /** Non-stream: the whole body. */
+  bytes?: Uint8Array<ArrayBuffer>;
+  /** Stream: the first chunk, and the reader positioned after it. */
+  first?: Uint8Array;
+  reader?: ReadableStreamDefaultReader<Uint8Array>;
+}
+
+/** The upstream said no, or never said anything. */
+export interface Failed {
+  ok: false;
+  /** HTTP status, or null for network errors and timeouts. */
+  status: number | null;
+  timeout: boolean;
+  message: string;
+  /** The upstream's error body (non-2xx answers), for passing back or reporting. */
+  bytes?: Uint8Array;
+  response?: Response;
+  /** Seconds from a Retry-After header, when present and valid. */
+  retryAfterS?: number;
+}
+
+export type Outcome = Served | Failed;
+
+/** Error bodies are read for the message, up to this many bytes. */
+const MAX_ERROR_BODY = 64 * 1024;
+
+/** Sends the call and reads enough of the answer to judge it. */
+export async function attempt(d: Deployment, call: UpstreamCall): Promise<Outcome> {
+  let response: Response;
+  try {
+    response = call.stream
+      ? await d.provider.provider.stream(call)
+      : await d.provider.provider.complete(call);
+  } catch (err) {
+    return failure(err);
+  }
+  if (!response.ok) {
+    let bytes: Uint8Array | undefined;
+    try {
+      bytes = await readAtMost(response, MAX_ERROR_BODY);
+    } catch { /* the status alone decides */ }
+    return {
+      ok: false,
+      status: response.status,
+      timeout: false,
+      message: `HTTP ${response.status}`,
+      bytes,
+      response,
+      retryAfterS: retryAfterSeconds(response.headers.get("retry-after")),
+    };
+  }
+  try {
+    if (!call.stream) return { ok: true, response, bytes: await response.bytes() };
+    if (!response.body) return { ok: false, status: null, timeout: false, message: "empty stream" };
+    const reader = response.body.getReader();
+    const first = await reader.read();
+    if (first.done) {
+      return { ok: false, status: null, timeout: false, message: "stream ended before any data" };
+    }
+    return { ok: true, response, first: first.value, reader };
+  } catch (err) {
+    return failure(err);
+  }
+}
+
+function failure(err: unknown): Failed {
+  const timeout = err instanceof UpstreamFailure && err.kind === "timeout";
+  const message = err instanceof Error ? err.message : String(err);
+  return { ok: false, status: null, timeout, message };
+}
+
+async function readAtMost(response: Response, limit: number): Promise<Uint8Array> {
+  if (!response.body) return new Uint8Array();
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    size += value.length;
+    if (size >= limit) {
+      reader.cancel().catch(() => {});
+      break;
+    }
+  }
+  return Buffer.concat(chunks).subarray(0, limit);
+}
+
+/** `Retry-After` as seconds from now: delta-seconds or an HTTP date (RFC 9110 §10.2.3). */
+export function retryAfterSeconds(value: string | null): number | undefined {
+  if (value === null || value.trim() === "") return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, (date - Date.now()) / 1000);
+}

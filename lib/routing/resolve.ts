@@ -1,0 +1,100 @@
+/**
+ * Model name → deployments. An exact entry wins; otherwise the most specific
+ * matching glob (most literal characters; ties go to the first in the file).
+ */
+import type { Config, ProviderConfig } from "../config/schema.ts";
+import type { Provider } from "../providers/types.ts";
+
+/** A configured provider, built. */
+export interface ProviderEntry {
+  name: string;
+  provider: Provider;
+  config: ProviderConfig;
+}
+
+/** One place a model can be served: a provider and the model name it is sent as. */
+export interface Deployment {
+  /** `provider/model` as configured; the key for cooldown and health. */
+  id: string;
+  provider: ProviderEntry;
+  /** The upstream model; `*` keeps the client's model name. */
+  model: string;
+  /** Lower goes first; defaults to the position in the list. */
+  priority: number;
+  weight: number;
+}
+
+/** `*` any run of characters, `?` one character. */
+export function globToRegExp(glob: string): RegExp {
+  const body = glob.replace(/[.+^${}()|[\]\\]/g, "\\$&").replaceAll("*", ".*").replaceAll("?", ".");
+  return new RegExp(`^${body}$`);
+}
+
+/** True when `name` matches one of `globs`; an absent list matches everything. */
+export function matchesAny(globs: RegExp[] | undefined, name: string): boolean {
+  return globs === undefined || globs.some((g) => g.test(name));
+}
+
+const GLOB_CHARS = /[*?]/;
+/** Glob results are cached; past this many distinct names the cache starts over. */
+const CACHE_LIMIT = 10_000;
+
+export class ModelTable {
+  readonly #exact = new Map<string, Deployment[]>();
+  readonly #globs: { pattern: string; re: RegExp; deployments: Deployment[] }[] = [];
+  readonly #cache = new Map<string, Deployment[] | null>();
+
+  constructor(models: Config["models"], providers: Map<string, ProviderEntry>) {
+    for (const [name, entry] of Object.entries(models)) {
+      const list = (Array.isArray(entry) ? entry : [entry]).map((d, i): Deployment => {
+        const spec = typeof d === "string"
+          ? { provider: d.slice(0, d.indexOf("/")), model: d.slice(d.indexOf("/") + 1), weight: 1 }
+          : d;
+        return {
+          id: `${spec.provider}/${spec.model}`,
+          provider: providers.get(spec.provider)!,
+          model: spec.model,
+          priority: "priority" in spec && spec.priority !== undefined ? spec.priority : i,
+          weight: spec.weight,
+        };
+      });
+      if (GLOB_CHARS.test(name)) {
+        this.#globs.push({ pattern: name, re: globToRegExp(name), deployments: list });
+      } else this.#exact.set(name, list);
+    }
+    const literal = (p: string) => p.replace(/[*?]/g, "").length;
+    // Stable sort: equally specific globs keep the file's order.
+    this.#globs.sort((a, b) => literal(b.pattern) - literal(a.pattern));
+  }
+
+  /** The deployments serving `model`, or undefined when no entry matches. */
+  resolve(model: string): Deployment[] | undefined {
+    const exact = this.#exact.get(model);
+    if (exact) return exact;
+    let found = this.#cache.get(model);
+    if (found === undefined) {
+      found = this.#globs.find((g) => g.re.test(model))?.deployments ?? null;
+      if (this.#cache.size >= CACHE_LIMIT) this.#cache.clear();
+      this.#cache.set(model, found);
+    }
+    return found ?? undefined;
+  }
+
+  /** Every configured name, globs included, for error messages. */
+  names(): string[] {
+    return [...this.#exact.keys(), ...this.#globs.map((g) => g.pattern)];
+  }
+
+  /** Exact names only: what `/v1/models` lists. */
+  exactNames(): string[] {
+    return [...this.#exact.keys()];
+  }
+
+  /** Every (model entry, deployments) pair, for health reports. */
+  entries(): [string, Deployment[]][] {
+    return [
+      ...this.#exact.entries(),
+      ...this.#globs.map((g): [string, Deployment[]] => [g.pattern, g.deployments]),
+    ];
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * A loaded config turned into the objects that serve requests: providers
+ * built, the model table, the router, keys, the logger. Nothing global: tests
+ * start as many runtimes as they like.
+ */
+import type { Config } from "./config/schema.ts";
+import { ConfigError } from "./config/load.ts";
+import { Logger } from "./observe/log.ts";
+import { Redactor } from "./observe/redact.ts";
+import { BUILTIN_PROVIDERS } from "./providers/registry.ts";
+import type { ProviderFactory } from "./providers/types.ts";
+import { ModelTable, type ProviderEntry } from "./routing/resolve.ts";
+import { Router } from "./routing/router.ts";
+import { KeyCheck } from "./server/auth.ts";
+
+export interface Runtime {
+  config: Config;
+  providers: Map<string, ProviderEntry>;
+  models: ModelTable;
+  router: Router;
+  keys: KeyCheck;
+  logger: Logger;
+  /** Masks provider and client keys in text bound for clients and logs. */
+  redactor: Redactor;
+}
+
+/** Builds every provider; an unknown type or a failing factory is a ConfigError. */
+export function createRuntime(
+  config: Config,
+  types: Readonly<Record<string, ProviderFactory>> = BUILTIN_PROVIDERS,
+): Runtime {
+  const providers = new Map<string, ProviderEntry>();
+  const problems: string[] = [];
+  for (const [name, pc] of Object.entries(config.providers)) {
+    const factory = types[pc.type];
+    if (!factory) {
+      problems.push(
+        `providers.${name}.type: unknown provider type '${pc.type}' (known: ${
+          Object.keys(types).join(", ")
+        })`,
+      );
+      continue;
+    }
+    try {
+      providers.set(name, { name, provider: factory({ name, config: pc }), config: pc });
+    } catch (err) {
+      problems.push(`providers.${name}: ${(err as Error).message}`);
+    }
+  }
+  if (problems.length) throw new ConfigError(problems);
+  const secrets = [
+    ...config.server.api_keys,
+    ...Object.values(config.providers).flatMap((p) => (p.api_key ? [p.api_key] : [])),
+  ];
+  return {
+    config,
+    providers,
+    models: new ModelTable(config.models, providers),
+    router: new Router(config.routing),
+    keys: new KeyCheck(config.server.api_keys),
+    logger: new Logger(config.log.level),
+    redactor: new Redactor(secrets),
+  };
+}

@@ -1,0 +1,122 @@
+/**
+ * The route table and the one wrapper every request passes: route and method
+ * match, proxy key, request id, error rendering, the request's log line.
+ */
+import { type ErrorFormat, errorResponse, MethodNotAllowed, ProxyError } from "../errors.ts";
+import { type CallRecord, newRecord } from "../observe/record.ts";
+import type { Runtime } from "../runtime.ts";
+import { health, ready } from "./handlers/health.ts";
+import { listModels } from "./handlers/models.ts";
+import { proxy } from "./handlers/proxy.ts";
+import { root } from "./handlers/root.ts";
+
+/** Per-request state handlers share. */
+export interface RequestContext {
+  rt: Runtime;
+  url: URL;
+  record: CallRecord;
+  format: ErrorFormat;
+  /** Set by a handler whose response body is still streaming: it calls `finish` itself. */
+  deferred: boolean;
+  /** Completes the record and writes the log line; once per request. */
+  finish(status?: number, error?: string | null): void;
+}
+
+export type Handler = (req: Request, ctx: RequestContext) => Promise<Response> | Response;
+
+interface Route {
+  format: ErrorFormat;
+  methods: Record<string, Handler>;
+  /** Answered without a proxy key. */
+  public?: boolean;
+}
+
+const chat: Route = { format: "openai", methods: { POST: proxy("chat") } };
+const responses: Route = { format: "responses", methods: { POST: proxy("responses") } };
+const messages: Route = { format: "anthropic", methods: { POST: proxy("messages") } };
+const countTokens: Route = { format: "anthropic", methods: { POST: proxy("count_tokens") } };
+
+/** SPEC §5, aliases included. */
+const ROUTES = new Map<string, Route>([
+  ["/v1/chat/completions", chat],
+  ["/chat/completions", chat],
+  ["/openai/chat/completions", chat],
+  ["/openai/v1/chat/completions", chat],
+  ["/v1/responses", responses],
+  ["/responses", responses],
+  ["/openai/v1/responses", responses],
+  ["/v1/completions", { format: "openai", methods: { POST: proxy("completions") } }],
+  ["/v1/embeddings", { format: "openai", methods: { POST: proxy("embeddings") } }],
+  ["/v1/messages", messages],
+  ["/anthropic/v1/messages", messages],
+  ["/v1/messages/count_tokens", countTokens],
+  ["/anthropic/v1/messages/count_tokens", countTokens],
+  ["/v1/models", { format: "openai", methods: { GET: listModels } }],
+  ["/health", { format: "openai", methods: { GET: health }, public: true }],
+  ["/health/ready", { format: "openai", methods: { GET: ready }, public: true }],
+  // Claude Code probes `HEAD /` before its first request.
+  ["/", { format: "openai", methods: { GET: root }, public: true }],
+]);
+
+/** The request handler for Deno.serve. */
+export function createApp(rt: Runtime): (req: Request) => Promise<Response> {
+  return async (req) => {
+    const started = performance.now();
+    const url = new URL(req.url);
+    const id = req.headers.get("x-request-id") || crypto.randomUUID();
+    const route = ROUTES.get(url.pathname);
+    const record = newRecord(id, req.method, url.pathname);
+    const ctx: RequestContext = {
+      rt,
+      url,
+      record,
+      format: route?.format ?? "openai",
+      deferred: false,
+      finish(status, error) {
+        if (status !== undefined) record.status = status;
+        if (error !== undefined) record.error = error;
+        record.latency_ms = Math.round(performance.now() - started);
+        rt.logger.request(record);
+      },
+    };
+    let res: Response;
+    try {
+      res = await dispatch(req, route, ctx);
+    } catch (err) {
+      if (err instanceof ProxyError) record.error = err.message;
+      else rt.logger.error(`request ${id}: ${(err as Error)?.stack ?? err}`);
+      res = errorResponse(ctx.format, err);
+    }
+    record.ttfb_ms = Math.round(performance.now() - started);
+    record.status ||= res.status;
+    res.headers.set("x-request-id", id);
+    res.headers.set("x-switchyard-provider", record.provider ?? "switchyard");
+    if (!ctx.deferred) ctx.finish();
+    return res;
+  };
+}
+
+function dispatch(
+  req: Request,
+  route: Route | undefined,
+  ctx: RequestContext,
+): Promise<Response> | Response {
+  if (!route) {
+    throw new ProxyError(404, `unknown route ${req.method} ${ctx.url.pathname}`, "unknown_route");
+  }
+  const method = req.method === "HEAD" ? "GET" : req.method;
+  const handler = route.methods[method];
+  if (!handler) {
+    throw new MethodNotAllowed(
+      Object.keys(route.methods).flatMap((m) => (m === "GET" ? ["GET", "HEAD"] : [m])),
+    );
+  }
+  if (!route.public && !ctx.rt.keys.allows(req.headers)) {
+    throw new ProxyError(
+      401,
+      "missing or invalid proxy key: send 'Authorization: Bearer <key>' or 'x-api-key'",
+      "invalid_api_key",
+    );
+  }
+  return handler(req, ctx);
+}

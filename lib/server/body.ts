@@ -1,0 +1,169 @@
+/**
+ * Reading and parsing a request body once: size cap (chunked uploads too),
+ * read timeout, JSON or `text/plain`, and the minimal validation SPEC §5 asks.
+ */
+import { Buffer } from "node:buffer";
+import { ProxyError } from "../errors.ts";
+import type { Api } from "../providers/types.ts";
+
+/** Sent to Anthropic when a request has no `max_tokens` (the Messages API requires one). */
+export const DEFAULT_MAX_TOKENS = 4096;
+
+export interface BodyLimits {
+  maxBytes: number;
+  timeoutMs: number;
+}
+
+/** The whole body, or 413 once it passes `maxBytes` (the rest unread), or 408 when too slow. */
+export async function readBody(req: Request, limits: BodyLimits): Promise<Uint8Array> {
+  const declared = Number(req.headers.get("content-length") ?? NaN);
+  if (declared > limits.maxBytes) throw tooLarge(limits.maxBytes);
+  if (!req.body) return new Uint8Array();
+  const reader = req.body.getReader();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new ProxyError(
+            408,
+            `request body not received within ${limits.timeoutMs / 1000} s`,
+            "request_timeout",
+          ),
+        ),
+      limits.timeoutMs,
+    );
+  });
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    for (;;) {
+      const { done, value } = await Promise.race([reader.read(), timeout]);
+      if (done) break;
+      size += value.length;
+      if (size > limits.maxBytes) throw tooLarge(limits.maxBytes);
+      chunks.push(value);
+    }
+  } catch (err) {
+    reader.cancel().catch(() => {});
+    throw err;
+  } finally {
+    clearTimeout(timer);
+  }
+  return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+}
+
+function tooLarge(maxBytes: number): ProxyError {
+  return new ProxyError(
+    413,
+    `request body larger than ${maxBytes} bytes (server.max_body_mb)`,
+    "request_too_large",
+  );
+}
+
+/** A parsed client request. */
+export interface ClientRequest {
+  body: Record<string, unknown>;
+  /** The body's text when it can go upstream as received; undefined once changed. */
+  raw: string | undefined;
+  model: string;
+  stream: boolean;
+  /** True when the body was plain text: the query string held its fields. */
+  plainText: boolean;
+}
+
+const decoder = new TextDecoder();
+
+/**
+ * Parses the body for `api`. `text/plain` (or malformed JSON with
+ * `raw_text_fallback`) is one user message, other fields from the query string.
+ */
+export function parseRequest(
+  api: Api,
+  bytes: Uint8Array,
+  contentType: string | null,
+  url: URL,
+  rawTextFallback: boolean,
+): ClientRequest {
+  const text = decoder.decode(bytes);
+  let body: unknown;
+  let raw: string | undefined = text;
+  // `fetch` labels a string body text/plain: a body that is plainly a JSON object stays JSON.
+  if (contentType?.startsWith("text/plain") && !looksLikeJsonObject(text)) {
+    body = fromPlainText(api, text, url);
+    raw = undefined;
+  } else {
+    try {
+      body = JSON.parse(text);
+    } catch (err) {
+      if (!rawTextFallback) {
+        throw new ProxyError(400, `malformed JSON body: ${(err as Error).message}`, "invalid_json");
+      }
+      body = fromPlainText(api, text, url);
+      raw = undefined;
+    }
+  }
+  if (body === null || typeof body !== "object" || Array.isArray(body)) {
+    throw new ProxyError(400, "the request body must be a JSON object", "invalid_request");
+  }
+  const obj = body as Record<string, unknown>;
+  validate(api, obj);
+  const plainText = raw === undefined;
+  if (stringifyObjectContents(obj)) raw = undefined;
+  return { body: obj, raw, model: obj.model as string, stream: obj.stream === true, plainText };
+}
+
+function looksLikeJsonObject(text: string): boolean {
+  if (!text.trimStart().startsWith("{")) return false;
+  try {
+    const v = JSON.parse(text);
+    return v !== null && typeof v === "object" && !Array.isArray(v);
+  } catch {
+    return false;
+  }
+}
+
+function validate(api: Api, body: Record<string, unknown>): void {
+  if (typeof body.model !== "string" || body.model === "") {
+    throw new ProxyError(400, "'model' must be a non-empty string", "invalid_model");
+  }
+  if (api === "chat" || api === "messages" || api === "count_tokens") {
+    if (!Array.isArray(body.messages)) {
+      throw new ProxyError(400, "'messages' must be an array", "invalid_messages");
+    }
+  }
+  if (api === "responses" && typeof body.input !== "string" && !Array.isArray(body.input)) {
+    throw new ProxyError(400, "'input' must be a string or an array", "invalid_input");
+  }
+}
+
+/** A message whose content is a JSON object (not text, not parts) is sent as that object's JSON text. */
+function stringifyObjectContents(body: Record<string, unknown>): boolean {
+  if (!Array.isArray(body.messages)) return false;
+  let changed = false;
+  for (const m of body.messages) {
+    const content = m?.content;
+    if (content && typeof content === "object" && !Array.isArray(content)) {
+      m.content = JSON.stringify(content);
+      changed = true;
+    }
+  }
+  return changed;
+}
+
+function fromPlainText(api: Api, text: string, url: URL): Record<string, unknown> {
+  const q = url.searchParams;
+  const body: Record<string, unknown> = { model: q.get("model") ?? "" };
+  if (api === "responses") body.input = text;
+  else if (api === "embeddings") body.input = text;
+  else if (api === "completions") body.prompt = text;
+  else body.messages = [{ role: "user", content: text }];
+  const temperature = q.get("temperature");
+  if (temperature !== null) body.temperature = Number(temperature);
+  const maxTokens = q.get("max_tokens");
+  if (maxTokens !== null) body.max_tokens = Number(maxTokens);
+  else if (api === "messages") body.max_tokens = DEFAULT_MAX_TOKENS;
+  const stream = q.get("stream");
+  if (stream === "true" || stream === "1") body.stream = true;
+  return body;
+}

@@ -1,0 +1,112 @@
+/**
+ * The model-routed endpoints: read the body once, resolve the model, route,
+ * and relay what the upstream said — byte for byte when formats match.
+ */
+import { errorEvent, ProxyError } from "../../errors.ts";
+import { usageOfBody, UsageTap } from "../../observe/usage_tap.ts";
+import type { Api } from "../../providers/types.ts";
+import type { Routed } from "../../routing/router.ts";
+import { estimateTokens } from "../../translate/answer.ts";
+import { allPromptText } from "../../translate/prompt_text.ts";
+import { usageReader } from "../../translate/usage.ts";
+import { forwardableHeaders } from "../../transforms/headers.ts";
+import type { Handler, RequestContext } from "../app.ts";
+import { parseRequest, readBody } from "../body.ts";
+import { relay } from "../relay.ts";
+
+const ROUTE_NAMES: Record<Api, string> = {
+  chat: "/v1/chat/completions",
+  completions: "/v1/completions",
+  embeddings: "/v1/embeddings",
+  responses: "/v1/responses",
+  messages: "/v1/messages",
+  count_tokens: "/v1/messages/count_tokens",
+  ollama_chat: "/api/chat",
+  ollama_embed: "/api/embed",
+};
+
+/** The handler for one client API. */
+export function proxy(api: Api): Handler {
+  return async (req, ctx) => {
+    const { rt, record } = ctx;
+    const server = rt.config.server;
+    const bytes = await readBody(req, {
+      maxBytes: Math.floor(server.max_body_mb * 1048576),
+      timeoutMs: server.read_timeout_s * 1000,
+    });
+    const request = parseRequest(
+      api,
+      bytes,
+      req.headers.get("content-type"),
+      ctx.url,
+      server.raw_text_fallback,
+    );
+    record.model = request.model;
+    record.stream = request.stream;
+
+    const all = rt.models.resolve(request.model);
+    if (!all) {
+      throw new ProxyError(
+        404,
+        `unknown model '${request.model}'; configured: ${rt.models.names().join(", ")}`,
+        "model_not_found",
+      );
+    }
+    const deployments = all.filter((d) => d.provider.provider.apis.includes(api));
+    if (deployments.length === 0) {
+      if (api === "count_tokens") return localTokenCount(request.body);
+      throw new ProxyError(
+        404,
+        `model '${request.model}' has no deployment that serves ${ROUTE_NAMES[api]}`,
+        "model_not_found",
+      );
+    }
+
+    const routed = await rt.router.route({
+      api,
+      request,
+      headers: forwardableHeaders(req.headers),
+      query: request.plainText ? "" : ctx.url.search,
+      signal: req.signal,
+      attempts: record.attempts,
+    }, deployments);
+    record.provider = routed.deployment.provider.name;
+    record.upstream_model = routed.model;
+    return respond(api, routed, ctx);
+  };
+}
+
+/** The routed answer as the client's response. */
+function respond(api: Api, routed: Routed, ctx: RequestContext): Response {
+  const { outcome } = routed;
+  const headers = outcome.response!.headers;
+  const read = usageReader(api);
+  if (!outcome.ok) {
+    // An upstream client error goes back as it is, but never with the provider's key in it.
+    const text = ctx.rt.redactor.text(new TextDecoder().decode(outcome.bytes ?? new Uint8Array()));
+    ctx.record.error = `upstream ${outcome.status}`;
+    return new Response(text, { status: outcome.status!, headers });
+  }
+  if (outcome.bytes) {
+    if (read) ctx.record.usage = usageOfBody(outcome.bytes, read);
+    return new Response(outcome.bytes, { status: outcome.response.status, headers });
+  }
+  const tap = read ? new UsageTap(read) : undefined;
+  ctx.deferred = true;
+  const body = relay(outcome.reader!, {
+    first: outcome.first,
+    tap: tap && ((chunk) => tap.push(chunk)),
+    errorEvent: (err) => errorEvent(ctx.format, err),
+    onEnd: (error) => {
+      ctx.record.usage = tap?.finish() ?? null;
+      ctx.finish(undefined, error ? (error as Error).message ?? String(error) : null);
+    },
+  });
+  return new Response(body, { status: outcome.response.status, headers });
+}
+
+/** `count_tokens` for a model no Anthropic deployment serves: a local estimate (~4 characters a token). */
+function localTokenCount(body: Record<string, unknown>): Response {
+  const tools = body.tools ? JSON.stringify(body.tools) : "";
+  return Response.json({ input_tokens: estimateTokens(allPromptText(body) + tools) });
+}

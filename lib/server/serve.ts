@@ -1,0 +1,60 @@
+/**
+ * Listening: Deno.serve around the app, and the SIGTERM/SIGINT drain (stop
+ * accepting, let in-flight requests and streams finish within
+ * `shutdown_grace_s`, then return so the process exits 0).
+ */
+import { errorResponse } from "../errors.ts";
+import type { Runtime } from "../runtime.ts";
+import { createApp } from "./app.ts";
+
+export interface Running {
+  /** `http://host:port`, with the port actually bound. */
+  url: string;
+  port: number;
+  /** Stops accepting and waits for in-flight requests, at most `graceMs`. */
+  shutdown(graceMs?: number): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/** Starts serving `rt` on its configured host and port (0 picks a free port). */
+export function start(rt: Runtime): Running {
+  const { host, port } = rt.config.server;
+  const server = Deno.serve({
+    hostname: host,
+    port,
+    onListen() {},
+    onError: (err) => {
+      rt.logger.error(`unhandled: ${(err as Error)?.stack ?? err}`);
+      return errorResponse("openai", err);
+    },
+  }, createApp(rt));
+  const bound = server.addr as Deno.NetAddr;
+  const shutdown = async (graceMs = rt.config.server.shutdown_grace_s * 1000) => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const grace = new Promise<void>((resolve) => timer = setTimeout(resolve, graceMs));
+    await Promise.race([server.shutdown(), grace]);
+    clearTimeout(timer);
+  };
+  const shownHost = bound.hostname.includes(":") ? `[${bound.hostname}]` : bound.hostname;
+  return {
+    url: `http://${shownHost}:${bound.port}`,
+    port: bound.port,
+    shutdown,
+    [Symbol.asyncDispose]: () => shutdown(),
+  };
+}
+
+/** Serves until SIGTERM or SIGINT, then drains and resolves. */
+export async function serve(rt: Runtime, options: { announce: string }): Promise<void> {
+  const running = start(rt);
+  rt.logger.info(`switchyard listening on ${running.url} (${options.announce})`);
+  const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGTERM", "SIGINT"];
+  const signal = await new Promise<Deno.Signal>((resolve) => {
+    for (const s of signals) Deno.addSignalListener(s, () => resolve(s));
+  });
+  rt.logger.info(
+    `${signal}: draining in-flight requests (up to ${rt.config.server.shutdown_grace_s} s)`,
+  );
+  await running.shutdown();
+  rt.logger.info("stopped");
+}

@@ -1,0 +1,162 @@
+/**
+ * The format-neutral answer every translation goes through: a decoder turns one
+ * wire format into {@link AnswerEvent}s (or an {@link Answer}), an encoder turns
+ * them into another. Built-in synthetic providers produce them directly.
+ */
+
+/** Token counts in OpenAI's sense: `prompt_tokens` includes cached input. */
+export interface Usage {
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+  cache_read_tokens: number;
+  cache_write_tokens: number;
+  reasoning_tokens: number;
+}
+
+/** Why the answer ended, in Anthropic's finer-grained terms. */
+export type StopReason =
+  | "end_turn"
+  | "max_tokens"
+  | "stop_sequence"
+  | "tool_use"
+  | "content_filter"
+  | "pause_turn"
+  | "refusal";
+
+export interface TextBlock {
+  type: "text";
+  text: string;
+}
+export interface ReasoningBlock {
+  type: "reasoning";
+  text: string;
+  /** Anthropic's thinking signature, kept so a replayed turn stays valid. */
+  signature?: string;
+}
+export interface ToolCallBlock {
+  type: "tool_call";
+  id: string;
+  name: string;
+  /** The arguments as JSON text, exactly as the model produced them. */
+  arguments: string;
+}
+export type Block = TextBlock | ReasoningBlock | ToolCallBlock;
+
+/** A whole answer. */
+export interface Answer {
+  id: string;
+  model: string;
+  created: number;
+  blocks: Block[];
+  stop: StopReason;
+  stopSequence: string | null;
+  usage: Usage;
+}
+
+/** One step of a streamed answer. */
+export type AnswerEvent =
+  | { type: "start"; id: string; model: string; created: number }
+  | { type: "text"; text: string }
+  | { type: "reasoning"; text: string }
+  | { type: "signature"; signature: string }
+  | { type: "tool_call"; index: number; id: string; name: string }
+  | { type: "tool_args"; index: number; arguments: string }
+  | { type: "usage"; usage: Partial<Usage> }
+  | { type: "finish"; stop: StopReason; stopSequence?: string | null };
+
+export function emptyUsage(): Usage {
+  return {
+    prompt_tokens: 0,
+    completion_tokens: 0,
+    total_tokens: 0,
+    cache_read_tokens: 0,
+    cache_write_tokens: 0,
+    reasoning_tokens: 0,
+  };
+}
+
+/** Folds a partial report into `into`; later reports win, and the total follows. */
+export function mergeUsage(into: Usage, part: Partial<Usage>): Usage {
+  for (const [key, value] of Object.entries(part) as [keyof Usage, number | undefined][]) {
+    if (typeof value === "number") into[key] = value;
+  }
+  if (part.total_tokens === undefined) {
+    into.total_tokens = into.prompt_tokens + into.completion_tokens;
+  }
+  return into;
+}
+
+/** A random id with the vendor's prefix (`chatcmpl-`, `msg_`, `call_`, `toolu_`). */
+export function newId(prefix: string): string {
+  return prefix + crypto.randomUUID().replaceAll("-", "").slice(0, 24);
+}
+
+/** Rough token count for synthetic answers and local estimates: ~4 characters a token. */
+export function estimateTokens(text: string): number {
+  return text.length === 0 ? 0 : Math.ceil(text.length / 4);
+}
+
+/**
+ * Collects a streamed answer into a whole one, for logs and for clients that
+ * asked for JSON from an upstream that only streamed.
+ */
+export class AnswerCollector {
+  readonly answer: Answer = {
+    id: "",
+    model: "",
+    created: 0,
+    blocks: [],
+    stop: "end_turn",
+    stopSequence: null,
+    usage: emptyUsage(),
+  };
+  readonly #tools = new Map<number, ToolCallBlock>();
+
+  add(ev: AnswerEvent): void {
+    const a = this.answer;
+    const last = a.blocks.at(-1);
+    switch (ev.type) {
+      case "start":
+        a.id = ev.id;
+        a.model = ev.model;
+        a.created = ev.created;
+        break;
+      case "text":
+        if (last?.type === "text") last.text += ev.text;
+        else a.blocks.push({ type: "text", text: ev.text });
+        break;
+      case "reasoning":
+        if (last?.type === "reasoning") last.text += ev.text;
+        else a.blocks.push({ type: "reasoning", text: ev.text });
+        break;
+      case "signature":
+        if (last?.type === "reasoning") last.signature = (last.signature ?? "") + ev.signature;
+        else a.blocks.push({ type: "reasoning", text: "", signature: ev.signature });
+        break;
+      case "tool_call": {
+        const block: ToolCallBlock = { type: "tool_call", id: ev.id, name: ev.name, arguments: "" };
+        this.#tools.set(ev.index, block);
+        a.blocks.push(block);
+        break;
+      }
+      case "tool_args": {
+        const block = this.#tools.get(ev.index);
+        if (block) block.arguments += ev.arguments;
+        break;
+      }
+      case "usage":
+        mergeUsage(a.usage, ev.usage);
+        break;
+      case "finish":
+        a.stop = ev.stop;
+        a.stopSequence = ev.stopSequence ?? null;
+        break;
+    }
+  }
+}
+
+/** The answer's text blocks joined. */
+export function answerText(answer: Answer): string {
+  return answer.blocks.map((b) => (b.type === "text" ? b.text : "")).join("");
+}

@@ -1,0 +1,93 @@
+/**
+ * switchyard's command line (SPEC §2): serve, or `check` the config.
+ *
+ *   switchyard [--config PATH] [--host HOST] [--port N] [--env-file PATH]
+ *   switchyard check [PATH | --config PATH] [--env-file PATH]
+ */
+import { parseArgs } from "node:util";
+import denoJson from "./deno.json" with { type: "json" };
+import { ConfigError, findConfigPath, loadConfig, loadDotenv } from "./lib/config/load.ts";
+import { createRuntime } from "./lib/runtime.ts";
+import { serve } from "./lib/server/serve.ts";
+
+const HELP = `switchyard ${denoJson.version} — an LLM API proxy for OpenAI and Anthropic clients
+
+Usage:
+  switchyard [options]          run the proxy
+  switchyard check [PATH]       validate the config: exit 0, or exit 2 listing every problem
+
+Options:
+  --config PATH     config file (YAML or JSON); else $SWITCHYARD_CONFIG, ./switchyard.yaml,
+                    else the embedded default (the built-in echo model, plus providers
+                    from OPENAI_API_KEY, ANTHROPIC_API_KEY, OLLAMA_HOST, API_KEY+API_BASE)
+  --host HOST       listen address (overrides server.host)
+  --port N          listen port (overrides server.port)
+  --env-file PATH   load variables from PATH instead of ./.env (real variables win)
+  --help            show this help
+  --version         show the version
+`;
+
+/** Exit codes: 0 ok, 2 bad config or usage. */
+async function main(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        config: { type: "string" },
+        host: { type: "string" },
+        port: { type: "string" },
+        "env-file": { type: "string" },
+        help: { type: "boolean" },
+        version: { type: "boolean" },
+      },
+    });
+  } catch (err) {
+    console.error(`${(err as Error).message}\n\n${HELP}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  if (values.version) {
+    console.log(`switchyard ${denoJson.version}`);
+    return 0;
+  }
+  const command = positionals[0] ?? "serve";
+  // `check` also takes the file as its argument: `switchyard check config.example.yaml`.
+  const checkPath = command === "check" ? positionals[1] : undefined;
+  if (!["serve", "check"].includes(command) || positionals.length > (command === "check" ? 2 : 1)) {
+    console.error(`unknown command '${positionals.join(" ")}'\n\n${HELP}`);
+    return 2;
+  }
+  const port = values.port === undefined ? undefined : Number(values.port);
+  if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535)) {
+    console.error(`--port: expected a port number, got '${values.port}'`);
+    return 2;
+  }
+
+  try {
+    loadDotenv(values["env-file"]);
+    const env = Deno.env.toObject();
+    const { config, path } = loadConfig(findConfigPath(values.config ?? checkPath, env), env);
+    const runtime = createRuntime(config);
+    if (command === "check") {
+      console.log(`${path ?? "embedded default"}: ok`);
+      return 0;
+    }
+    if (values.host) config.server.host = values.host;
+    if (port !== undefined) config.server.port = port;
+    await serve(runtime, { announce: `config: ${path ?? "embedded default"}` });
+    return 0;
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    console.error(`${command === "check" ? "config has problems" : "cannot start"}:`);
+    for (const line of err.problems) console.error(`  ${line}`);
+    return 2;
+  }
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));

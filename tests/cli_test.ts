@@ -1,0 +1,206 @@
+import { assert, assertEquals, assertMatch } from "./support/assert.ts";
+import { stringify } from "yaml";
+import { chunkedBody, fakeUpstream, gate } from "./support/upstream.ts";
+import { openAIChatEvents, sseResponse } from "./support/wire.ts";
+
+const MAIN = new URL("../main.ts", import.meta.url).pathname;
+const ROOT = new URL("..", import.meta.url).pathname;
+
+interface RunOptions {
+  cwd?: string;
+  env?: Record<string, string>;
+}
+
+/** Runs the CLI to completion. Only the given variables (and PATH/HOME) are set. */
+async function run(args: string[], options: RunOptions = {}) {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", MAIN, ...args],
+    cwd: options.cwd ?? ROOT,
+    env: {
+      PATH: Deno.env.get("PATH") ?? "",
+      HOME: Deno.env.get("HOME") ?? "",
+      NO_COLOR: "1",
+      ...options.env,
+    },
+    clearEnv: true,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+/** Starts the proxy as a process and waits for its listening line. */
+async function serve(args: string[], options: RunOptions = {}) {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", MAIN, "--port", "0", ...args],
+    cwd: options.cwd ?? ROOT,
+    env: {
+      PATH: Deno.env.get("PATH") ?? "",
+      HOME: Deno.env.get("HOME") ?? "",
+      NO_COLOR: "1",
+      ...options.env,
+    },
+    clearEnv: true,
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let seen = "";
+  while (!/listening on (\S+)/.test(seen)) {
+    const { done, value } = await lines.read();
+    if (done) throw new Error(`proxy exited before listening: ${seen}`);
+    seen += value;
+  }
+  const url = /listening on (\S+)/.exec(seen)![1];
+  // Keep draining stdout so the child never blocks on a full pipe.
+  const rest = (async () => {
+    for (let r = await lines.read(); !r.done; r = await lines.read()) seen += r.value;
+    return seen;
+  })();
+  return { child, url, output: () => rest };
+}
+
+async function tempDir(files: Record<string, string>): Promise<string> {
+  const dir = await Deno.makeTempDir();
+  for (const [name, text] of Object.entries(files)) {
+    await Deno.writeTextFile(`${dir}/${name}`, text);
+  }
+  return dir;
+}
+
+const echoYaml = (extra: Record<string, unknown> = {}) =>
+  stringify({
+    log: { dir: "" },
+    providers: { e: { type: "echo" } },
+    models: { echo: ["e/echo"] },
+    ...extra,
+  });
+
+Deno.test("check config.example.yaml exits 0", async () => {
+  const r = await run(["check", "config.example.yaml"]);
+  assertEquals(r.code, 0, r.stderr);
+  assertMatch(r.stdout, /config\.example\.yaml: ok/);
+});
+
+Deno.test("check exits 2 listing every problem with file and line", async () => {
+  const dir = await tempDir({
+    "bad.yaml": "server:\n  port: -1\n  bogus: 1\nproviders: {}\nmodels:\n  m: [ghost/x]\n",
+  });
+  const r = await run(["check", "--config", `${dir}/bad.yaml`]);
+  assertEquals(r.code, 2);
+  assertMatch(r.stderr, /server\.port: .+bad\.yaml:2\)/);
+  assertMatch(r.stderr, /server\.bogus: unknown key \(.+bad\.yaml:3\)/);
+  assertMatch(r.stderr, /models\.m\.0: unknown provider 'ghost' \(.+bad\.yaml:6\)/);
+});
+
+Deno.test("--help, --version, and bad usage", async () => {
+  const help = await run(["--help"]);
+  assertEquals(help.code, 0);
+  assertMatch(help.stdout, /--config PATH/);
+  assertMatch(help.stdout, /--env-file PATH/);
+  const version = await run(["--version"]);
+  assertMatch(version.stdout, /^switchyard \d+\.\d+\.\d+/);
+  assertEquals((await run(["--port", "x"])).code, 2);
+  assertEquals((await run(["frobnicate"])).code, 2);
+});
+
+Deno.test("config discovery: --config, then $SWITCHYARD_CONFIG, then ./switchyard.yaml, else the embedded default", async () => {
+  const dir = await tempDir({
+    "switchyard.yaml": echoYaml(),
+    "other.yaml": echoYaml(),
+    "third.yaml": echoYaml(),
+  });
+  assertMatch((await run(["check"], { cwd: dir })).stdout, /^switchyard\.yaml: ok/);
+  assertMatch(
+    (await run(["check"], { cwd: dir, env: { SWITCHYARD_CONFIG: "other.yaml" } })).stdout,
+    /^other\.yaml: ok/,
+  );
+  assertMatch(
+    (await run(["check", "--config", "third.yaml"], {
+      cwd: dir,
+      env: { SWITCHYARD_CONFIG: "other.yaml" },
+    })).stdout,
+    /^third\.yaml: ok/,
+  );
+  const empty = await Deno.makeTempDir();
+  assertMatch((await run(["check"], { cwd: empty })).stdout, /^embedded default: ok/);
+});
+
+Deno.test(".env is loaded before config; real environment variables win; --env-file", async () => {
+  const dir = await tempDir({
+    "switchyard.yaml": echoYaml({ server: { api_keys: ["${PROXY_KEY}"] } }),
+    ".env": "PROXY_KEY=from-dotenv\n",
+    "alt.env": "PROXY_KEY=from-alt\n",
+  });
+  const status = async (url: string, key: string) => {
+    const r = await fetch(`${url}/v1/models`, { headers: { authorization: `Bearer ${key}` } });
+    await r.body?.cancel();
+    return r.status;
+  };
+  for (
+    const [env, args, key, wrong] of [
+      [{}, [], "from-dotenv", "from-real"],
+      [{ PROXY_KEY: "from-real" }, [], "from-real", "from-dotenv"],
+      [{}, ["--env-file", "alt.env"], "from-alt", "from-dotenv"],
+    ] as const
+  ) {
+    const p = await serve([...args], { cwd: dir, env });
+    assertEquals(await status(p.url, key), 200);
+    assertEquals(await status(p.url, wrong), 401);
+    p.child.kill("SIGTERM");
+    assertEquals((await p.child.status).code, 0);
+  }
+  assertEquals((await run(["check", "--env-file", "missing.env"], { cwd: dir })).code, 2);
+});
+
+Deno.test("--host and --port override the config; the embedded default serves echo", async () => {
+  const empty = await Deno.makeTempDir();
+  const p = await serve(["--host", "127.0.0.1"], { cwd: empty });
+  const r = await fetch(`${p.url}/v1/chat/completions`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ model: "echo", messages: [{ role: "user", content: "hi there" }] }),
+  });
+  assertEquals((await r.json()).choices[0].message.content, "hi there");
+  p.child.kill("SIGTERM");
+  assertEquals((await p.child.status).code, 0);
+  assertMatch(await p.output(), /embedded default/);
+});
+
+Deno.test("SIGTERM: stop accepting, let an in-flight stream finish, exit 0", async () => {
+  const release = gate();
+  const events = openAIChatEvents(["one", "two"], null);
+  await using up = fakeUpstream(() =>
+    sseResponse(chunkedBody([events[0], events[1], { gate: release.promise }, ...events.slice(2)]))
+  );
+  const dir = await tempDir({
+    "switchyard.yaml": stringify({
+      log: { dir: "" },
+      providers: { up: { type: "openai", base_url: up.url } },
+      models: { "*": ["up/*"] },
+    }),
+  });
+  const p = await serve([], { cwd: dir });
+  const res = await fetch(`${p.url}/v1/chat/completions`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ model: "m", stream: true, messages: [] }),
+  });
+  const reader = res.body!.getReader();
+  await reader.read();
+  p.child.kill("SIGTERM");
+  // Wait for the listener to close: from then on no new connection is accepted.
+  const port = Number(new URL(p.url).port);
+  while (
+    await Deno.connect({ hostname: "127.0.0.1", port }).then((c) => (c.close(), true), () => false)
+  );
+  release.open();
+  let rest = "";
+  for (let r = await reader.read(); !r.done; r = await reader.read()) {
+    rest += new TextDecoder().decode(r.value);
+  }
+  assert(rest.includes("[DONE]"), rest);
+  assertEquals((await p.child.status).code, 0);
+  assertMatch(await p.output(), /SIGTERM: draining/);
+});
