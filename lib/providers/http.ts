@@ -134,7 +134,10 @@ export class HttpClient {
               if (err) controller.error(err);
               else controller.close();
             };
-            fail = end;
+            // After the headers, any failure but a timeout is the connection closing mid-body.
+            const cut = () =>
+              end(new UpstreamFailure("network", "upstream closed the connection mid-body"));
+            fail = (err) => (err.kind === "timeout" ? end(err) : cut());
             res.on("data", (chunk: Uint8Array) => {
               if (ended) return;
               lastChunk = Date.now();
@@ -142,13 +145,9 @@ export class HttpClient {
               if ((controller.desiredSize ?? 1) <= 0) res.pause();
             });
             res.on("end", () => end());
-            res.on("error", (err) => end(asFailure(err)));
             // A connection that closes before the body's end is a failure, not an end.
-            res.on("close", () => {
-              if (!res.complete) {
-                end(new UpstreamFailure("network", "upstream closed the connection mid-body"));
-              }
-            });
+            res.on("error", cut);
+            res.on("close", () => res.complete || cut());
           },
           pull() {
             res.resume();

@@ -1,6 +1,7 @@
 /** Provider types by name: the built-ins; plugins add theirs (lib/plugin.ts). */
 import { anthropic } from "./anthropic.ts";
 import { echo } from "./echo.ts";
+import { mock } from "./mock.ts";
 import { ollama } from "./ollama.ts";
 import { openai } from "./openai.ts";
 import type { ProviderFactory } from "./types.ts";
@@ -10,4 +11,5 @@ export const BUILTIN_PROVIDERS: Readonly<Record<string, ProviderFactory>> = {
   anthropic,
   ollama,
   echo,
+  mock,
 };

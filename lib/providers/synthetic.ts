@@ -7,6 +7,7 @@ import { emptyUsage, estimateTokens, mergeUsage, newId } from "../translate/answ
 import { chatStreamEncoder, encodeChatCompletion } from "../translate/chat_encode.ts";
 import { encodeMessage, messagesStreamEncoder } from "../translate/messages_encode.ts";
 import { allPromptText } from "../translate/prompt_text.ts";
+import { sleep } from "../sleep.ts";
 import type { UpstreamCall } from "./types.ts";
 
 export interface SyntheticOptions {
@@ -29,22 +30,6 @@ function pieces(text: string, chunks: number | undefined): string[] {
   const out: string[] = [];
   for (let i = 0; i < text.length; i += size) out.push(text.slice(i, i + size));
   return out;
-}
-
-/** Resolves after `ms`, or rejects at once when the signal aborts. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason);
-    };
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
 }
 
 /** The answer `text` to `call`, as the Response the call's API would give. */

@@ -3,6 +3,7 @@
  * `anthropic`, `ollama`, `echo`, `mock`) and plugin provider types alike.
  */
 import type { ProviderConfig } from "../config/schema.ts";
+import { ProxyError } from "../errors.ts";
 
 /**
  * A wire API. Clients speak the first six; `ollama_*` are Ollama's native
@@ -67,9 +68,16 @@ export type ProviderFactory = (init: ProviderInit) => Provider;
 /** Why an upstream call failed without an HTTP status. */
 export type FailureKind = "network" | "timeout";
 
-/** A call that failed before or while its response arrived (no usable status). */
-export class UpstreamFailure extends Error {
+/**
+ * A call that failed before or while its response arrived (no usable status).
+ * As a client-facing error it is a 502, or a 504 for a timeout.
+ */
+export class UpstreamFailure extends ProxyError {
   constructor(readonly kind: FailureKind, message: string) {
-    super(message);
+    super(
+      kind === "timeout" ? 504 : 502,
+      message,
+      kind === "timeout" ? "upstream_timeout" : "upstream_error",
+    );
   }
 }

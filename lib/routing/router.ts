@@ -1,15 +1,20 @@
 /**
- * Tries a model's deployments until one serves the request (SPEC §6). The
- * answer it returns has been judged (status, first chunk or whole body) but
- * not yet sent: the handler relays it.
+ * Tries a model's deployments until one serves the request (SPEC §6):
+ * priority order, weighted within a priority, retries with backoff, cooldown.
+ * The answer it returns has been judged (status, first chunk or whole body)
+ * but not yet sent: the handler relays it.
  */
 import type { Config } from "../config/schema.ts";
-import { type Attempt, UpstreamsFailed } from "../errors.ts";
+import { type Attempt, ProxyError, UpstreamsFailed } from "../errors.ts";
+import { sleep } from "../sleep.ts";
 import type { Api, UpstreamCall } from "../providers/types.ts";
 import { setTopLevelString } from "../raw_json.ts";
 import type { ClientRequest } from "../server/body.ts";
 import { attempt, type Failed, type Served } from "./attempt.ts";
+import { tryOrder } from "./balance.ts";
+import { Cooldown } from "./cooldown.ts";
 import type { Deployment } from "./resolve.ts";
+import { retryable, retryDelayMs } from "./retry.ts";
 
 export interface RouteRequest {
   api: Api;
@@ -32,34 +37,63 @@ export interface Routed {
 
 export class Router {
   readonly #fallbackOn: Set<number>;
+  readonly cooldown: Cooldown;
 
   constructor(settings: Config["routing"]) {
     this.#fallbackOn = new Set(settings.fallback_on);
+    this.cooldown = new Cooldown(settings.cooldown);
   }
 
-  /** Routes to the first deployment that serves; throws UpstreamsFailed when none does. */
-  async route(req: RouteRequest, deployments: Deployment[]): Promise<Routed> {
-    let lastTimeout = false;
-    for (const d of deployments) {
-      if (req.signal.aborted) break;
+  /**
+   * Routes to the first deployment that serves. Deployments in cooldown go
+   * last rather than never: no request is lost that one of them could serve.
+   * Throws UpstreamsFailed when none does.
+   */
+  async route(req: RouteRequest, deployments: readonly Deployment[]): Promise<Routed> {
+    const ordered = tryOrder(deployments);
+    const resting = ordered.filter((d) => this.cooldown.cooling(d.id));
+    const queue = resting.length
+      ? [...ordered.filter((d) => !resting.includes(d)), ...resting]
+      : ordered;
+    let last: Failed | undefined;
+    for (const d of queue) {
       const model = d.model === "*" ? req.request.model : d.model;
-      const started = performance.now();
-      const outcome = await attempt(d, this.#call(model, req));
-      const ms = Math.round(performance.now() - started);
-      req.attempts.push({
-        provider: d.provider.name,
-        model,
-        status: outcome.ok ? outcome.response.status : outcome.status,
-        error: outcome.ok ? null : outcome.message,
-        ms,
-      });
-      if (outcome.ok || !this.#fallsBack(outcome)) return { deployment: d, model, outcome };
-      lastTimeout = outcome.timeout;
+      const retry = d.provider.config.retry;
+      for (let n = 1;; n++) {
+        if (req.signal.aborted) {
+          throw new ProxyError(499, "client disconnected", "client_closed_request");
+        }
+        const started = performance.now();
+        const outcome = await attempt(d, this.#call(model, req));
+        req.attempts.push({
+          provider: d.provider.name,
+          model,
+          status: outcome.ok ? outcome.response.status : outcome.status,
+          error: outcome.ok ? null : outcome.message,
+          ms: Math.round(performance.now() - started),
+        });
+        if (outcome.ok) {
+          this.cooldown.success(d.id);
+          return { deployment: d, model, outcome };
+        }
+        // Not the deployment's fault: the client's request goes back as the upstream judged it.
+        if (!this.#fallsBack(outcome)) return { deployment: d, model, outcome };
+        this.cooldown.failure(d.id);
+        last = outcome;
+        if (n >= retry.attempts || !retryable(outcome, retry)) break;
+        const wait = retryDelayMs(n, outcome, retry);
+        if (wait === null) break;
+        await sleep(wait, req.signal).catch(() => {});
+      }
     }
-    throw new UpstreamsFailed(lastTimeout ? 504 : 502, req.request.model, req.attempts);
+    if (req.signal.aborted) {
+      throw new ProxyError(499, "client disconnected", "client_closed_request");
+    }
+    const status = resting.length === queue.length ? 503 : last?.timeout ? 504 : 502;
+    throw new UpstreamsFailed(status, req.request.model, req.attempts);
   }
 
-  /** A failure worth another deployment: a listed status, any 5xx, or no status at all. */
+  /** A failure worth another try: a listed status, any 5xx, or no status at all. */
   #fallsBack(f: Failed): boolean {
     return f.status === null || f.status >= 500 || this.#fallbackOn.has(f.status);
   }

@@ -47,7 +47,8 @@ export function start(rt: Runtime): Running {
 /** Serves until SIGTERM or SIGINT, then drains and resolves. */
 export async function serve(rt: Runtime, options: { announce: string }): Promise<void> {
   const running = start(rt);
-  rt.logger.info(`switchyard listening on ${running.url} (${options.announce})`);
+  // Printed at every log level: scripts and supervisors wait for this line.
+  console.log(`switchyard listening on ${running.url} (${options.announce})`);
   const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGTERM", "SIGINT"];
   const signal = await new Promise<Deno.Signal>((resolve) => {
     for (const s of signals) Deno.addSignalListener(s, () => resolve(s));

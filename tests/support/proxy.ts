@@ -1,6 +1,7 @@
 /** The real proxy, in-process on port 0, from a config written as in a file. */
 import { stringify } from "yaml";
 import { parseConfigText } from "../../lib/config/load.ts";
+import type { CallRecord } from "../../lib/observe/record.ts";
 import { createRuntime, type Runtime } from "../../lib/runtime.ts";
 import { type Running, start } from "../../lib/server/serve.ts";
 
@@ -8,6 +9,10 @@ export interface TestProxy extends Running {
   rt: Runtime;
   /** OpenAI SDK base URL. */
   v1: string;
+  /** Every request's log record, as the log line is written. */
+  records: CallRecord[];
+  /** Resolves with the record of the next request to finish. */
+  nextRecord(): Promise<CallRecord>;
 }
 
 /** Starts the proxy with `config` (an object as the YAML file would hold, port forced to 0). */
@@ -18,8 +23,22 @@ export function startProxy(
   const server = { ...(config.server as object ?? {}), port: 0 };
   const text = stringify({ log: { level: "error", dir: "" }, ...config, server });
   const rt = createRuntime(parseConfigText(text, "test.yaml", env));
+  const records: CallRecord[] = [];
+  const waiting: ((r: CallRecord) => void)[] = [];
+  const write = rt.logger.request.bind(rt.logger);
+  rt.logger.request = (r) => {
+    records.push(structuredClone(r));
+    waiting.shift()?.(r);
+    write(r);
+  };
   const running = start(rt);
-  return { ...running, rt, v1: `${running.url}/v1` };
+  return {
+    ...running,
+    rt,
+    v1: `${running.url}/v1`,
+    records,
+    nextRecord: () => new Promise((resolve) => waiting.push(resolve)),
+  };
 }
 
 /** A config with one provider and models mapped onto it. */

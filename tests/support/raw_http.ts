@@ -54,3 +54,48 @@ export async function sendChunked(
 export function* endless(part: string): Generator<string> {
   for (;;) yield part;
 }
+
+/** A TCP server on port 0 that hands each connection, its request read, to `handle`. */
+export function rawUpstream(
+  handle: (conn: Deno.Conn) => Promise<void>,
+): { url: string; [Symbol.asyncDispose](): Promise<void> } {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const conns = new Set<Deno.Conn>();
+  const serving = (async () => {
+    for await (const conn of listener) {
+      conns.add(conn);
+      (async () => {
+        const buf = new Uint8Array(65536);
+        let seen = "";
+        while (!seen.includes("\r\n\r\n")) {
+          const n = await conn.read(buf).catch(() => null);
+          if (n === null) return;
+          seen += new TextDecoder().decode(buf.subarray(0, n));
+        }
+        await handle(conn).catch(() => {});
+      })().finally(() => {
+        conns.delete(conn);
+        try {
+          conn.close();
+        } catch { /* already closed */ }
+      });
+    }
+  })();
+  return {
+    url: `http://127.0.0.1:${(listener.addr as Deno.NetAddr).port}`,
+    [Symbol.asyncDispose]: async () => {
+      listener.close();
+      for (const c of conns) {
+        try {
+          c.close();
+        } catch { /* already closed */ }
+      }
+      await serving.catch(() => {});
+    },
+  };
+}
+
+/** Writes text to a raw connection. */
+export async function write(conn: Deno.Conn, text: string): Promise<void> {
+  await conn.write(new TextEncoder().encode(text));
+}

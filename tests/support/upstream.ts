@@ -42,7 +42,13 @@ export function fakeUpstream(script: Script): FakeUpstream {
       signal: req.signal,
     };
     received.push(r);
-    return await script(r);
+    // A request the proxy gave up on must not keep the server from shutting down.
+    const gone = new Promise<Response>((resolve) => {
+      req.signal.addEventListener("abort", () => resolve(new Response(null, { status: 499 })), {
+        once: true,
+      });
+    });
+    return await Promise.race([script(r), gone]);
   });
   return {
     url: `http://127.0.0.1:${server.addr.port}`,
