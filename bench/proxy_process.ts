@@ -1,25 +1,20 @@
-/** The real proxy as its own process, as users run it, for the benchmarks. */
+/** Benchmark processes: anything that prints `listening on URL`, the real proxy among them. */
 
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
 
-export interface ProxyProcess {
+export interface Process {
   url: string;
   pid: number;
   [Symbol.asyncDispose](): Promise<void>;
 }
 
-/**
- * Starts `deno run main.ts` on a free port with `configYaml`, pinned to `cpu`
- * when given (taskset), and waits for its listening line.
- */
-export async function spawnProxy(
-  configYaml: string,
+/** Runs `deno run -A ARGS`, pinned to `cpu` when given (taskset), until it prints its URL. */
+export async function spawnListening(
+  args: string[],
   cpu?: number,
   env: Record<string, string> = {},
-): Promise<ProxyProcess> {
-  const file = await Deno.makeTempFile({ suffix: ".yaml" });
-  await Deno.writeTextFile(file, configYaml);
-  const deno = [Deno.execPath(), "run", "-A", MAIN, "--config", file, "--port", "0"];
+): Promise<Process> {
+  const deno = [Deno.execPath(), "run", "-A", ...args];
   const cmd = cpu === undefined ? deno : ["taskset", "-c", String(cpu), ...deno];
   const child = new Deno.Command(cmd[0], {
     args: cmd.slice(1),
@@ -31,7 +26,7 @@ export async function spawnProxy(
   let seen = "";
   while (!/listening on (\S+)/.test(seen)) {
     const { done, value } = await reader.read();
-    if (done) throw new Error(`proxy exited before listening:\n${seen}`);
+    if (done) throw new Error(`${args.join(" ")} exited before listening:\n${seen}`);
     seen += value;
   }
   (async () => {
@@ -41,8 +36,27 @@ export async function spawnProxy(
     url: /listening on (\S+)/.exec(seen)![1],
     pid: child.pid,
     [Symbol.asyncDispose]: async () => {
-      child.kill("SIGTERM");
+      try {
+        child.kill("SIGTERM");
+      } catch { /* it already exited */ }
       await child.status;
+    },
+  };
+}
+
+/** The real proxy (`main.ts`) with `configYaml`, on a free port. */
+export async function spawnProxy(
+  configYaml: string,
+  cpu?: number,
+  env: Record<string, string> = {},
+): Promise<Process> {
+  const file = await Deno.makeTempFile({ suffix: ".yaml" });
+  await Deno.writeTextFile(file, configYaml);
+  const proc = await spawnListening([MAIN, "--config", file, "--port", "0"], cpu, env);
+  return {
+    ...proc,
+    [Symbol.asyncDispose]: async () => {
+      await proc[Symbol.asyncDispose]();
       await Deno.remove(file);
     },
   };

@@ -20,6 +20,7 @@ function skipSpace(text: string, i: number): number {
   return i;
 }
 
+/** Shared: the scan below is synchronous, so one lastIndex is never used twice at once. */
 const STRUCTURE = /["{}[\]]/g;
 
 /**
@@ -28,7 +29,8 @@ const STRUCTURE = /["{}[\]]/g;
  * string member. Scans only as far as the key.
  */
 export function setTopLevelString(text: string, key: string, value: string): string | undefined {
-  const re = new RegExp(STRUCTURE);
+  const re = STRUCTURE;
+  re.lastIndex = 0;
   let depth = 0;
   for (let m = re.exec(text); m; m = re.exec(text)) {
     const i = m.index;
@@ -53,14 +55,16 @@ export function setTopLevelString(text: string, key: string, value: string): str
 
 /** The JSON object starting at `start` (a `{`), as text; undefined when unbalanced. */
 export function objectAt(text: string, start: number): string | undefined {
+  const re = STRUCTURE;
+  re.lastIndex = start;
   let depth = 0;
-  for (let i = start; i < text.length; i++) {
-    const c = text[i];
-    if (c === '"') {
-      i = stringEnd(text, i);
-      if (i < 0) return undefined;
-    } else if (c === "{") depth++;
-    else if (c === "}" && --depth === 0) return text.slice(start, i + 1);
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    if (m[0] === '"') {
+      const end = stringEnd(text, m.index);
+      if (end < 0) return undefined;
+      re.lastIndex = end + 1;
+    } else if (m[0] === "{" || m[0] === "[") depth++;
+    else if (--depth === 0) return text.slice(start, m.index + 1);
   }
   return undefined;
 }

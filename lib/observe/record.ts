@@ -6,7 +6,8 @@ import type { Attempt } from "../errors.ts";
 import type { Usage } from "../translate/answer.ts";
 
 export interface CallRecord {
-  ts: string;
+  /** Start of the request, epoch ms (written out as an ISO `ts`). */
+  started: number;
   request_id: string;
   method: string;
   route: string;
@@ -25,7 +26,7 @@ export interface CallRecord {
 
 export function newRecord(requestId: string, method: string, route: string): CallRecord {
   return {
-    ts: new Date().toISOString(),
+    started: Date.now(),
     request_id: requestId,
     method,
     route,

@@ -1,34 +1,30 @@
 /**
- * Reads usage off a pass-through body without decoding it: a native byte
- * search for `"usage":{` per chunk; only a region that holds one is decoded,
- * and only the usage object itself is parsed. Works for every format's SSE and
- * JSON, since each reports usage in an object under that key.
+ * Reads usage off a pass-through body without touching every chunk: usage
+ * lives in a stream's first events (Anthropic's `message_start`) and last
+ * ones (OpenAI's usage chunk, `message_delta`, `response.completed`), so the
+ * tap keeps references to the head and the tail and decodes only those, once,
+ * at the end. Every format reports usage in an object under `"usage"`; only
+ * those objects are parsed.
  */
-import { Buffer } from "node:buffer";
 import { objectAt } from "../raw_json.ts";
 import type { Usage } from "../translate/answer.ts";
-import { emptyUsage, mergeUsage } from "../translate/answer.ts";
 
-const NEEDLE = Buffer.from('"usage":');
-const NEWLINE = 10;
-const OPEN_BRACE = 123;
-/** A line longer than this without a newline is not kept for a later usage look. */
-const MAX_PARTIAL = 1 << 20;
+/**
+ * Bytes kept from a stream's end: usage sits in its last events, each well
+ * under this. The start is kept only for formats that report usage there
+ * (Anthropic's `message_start`), and only its first chunk or so.
+ */
+const TAIL_BYTES = 2048;
+const HEAD_BYTES = 1024;
 
-function asBuffer(chunk: Uint8Array): Buffer {
-  return Buffer.isBuffer(chunk)
-    ? chunk
-    : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-}
+type Read = (raw: Record<string, unknown>) => Usage;
+const decoder = new TextDecoder();
 
-/** True when `buf` holds `"usage":` followed by an object (not `null`). */
-function hasUsageObject(buf: Buffer): boolean {
-  for (let i = buf.indexOf(NEEDLE); i >= 0; i = buf.indexOf(NEEDLE, i + 1)) {
-    let j = i + NEEDLE.length;
-    while (buf[j] === 32) j++;
-    if (buf[j] === OPEN_BRACE) return true;
-  }
-  return false;
+/** The chunks' text, decoded one by one (a stray split character cannot matter to usage). */
+function text(chunks: Uint8Array[]): string {
+  let out = "";
+  for (const c of chunks) out += decoder.decode(c);
+  return out;
 }
 
 /** Every usage object in `text`, parsed, in order. */
@@ -46,50 +42,59 @@ function usageObjects(text: string): Record<string, unknown>[] {
   return found;
 }
 
-/**
- * Collects usage from a stream's chunks. Usage objects are merged key by key
- * (Anthropic reports input in `message_start`, output in `message_delta`) and
- * converted once at the end by the format's reader.
- */
+/** Usage objects merged key by key (later reports win), converted by the format's reader. */
+function merged(objects: Record<string, unknown>[], read: Read): Usage | null {
+  if (objects.length === 0) return null;
+  if (objects.length === 1) return read(objects[0]);
+  const raw: Record<string, unknown> = {};
+  for (const obj of objects) for (const k in obj) if (obj[k] !== null) raw[k] = obj[k];
+  return read(raw);
+}
+
+/** Keeps references to a stream's last chunks (and first, when asked) as it flows; `finish` reads usage from them. */
 export class UsageTap {
-  #raw: Record<string, unknown> | null = null;
-  #partial: Buffer | null = null;
+  #head: Uint8Array[] = [];
+  #headSize: number;
+  #tail: Uint8Array[] = [];
+  #tailSize = 0;
+  /** True once chunks between head and tail were let go. */
+  #gap = false;
 
-  constructor(readonly read: (raw: Record<string, unknown>) => Partial<Usage>) {}
+  /** `head`: whether the format reports usage at the start too. */
+  constructor(readonly read: Read, head: boolean) {
+    this.#headSize = head ? 0 : HEAD_BYTES;
+  }
 
-  /** Looks at one chunk; complete lines are scanned, a trailing partial line is kept. */
   push(chunk: Uint8Array): void {
-    let buf = asBuffer(chunk);
-    if (this.#partial) buf = Buffer.concat([this.#partial, buf]);
-    const end = buf.lastIndexOf(NEWLINE) + 1;
-    this.#partial = end < buf.length && buf.length - end <= MAX_PARTIAL ? buf.subarray(end) : null;
-    if (end > 0) this.#scan(buf.subarray(0, end));
-  }
-
-  /** The usage seen, or null when the body reported none. */
-  finish(): Usage | null {
-    if (this.#partial) this.#scan(this.#partial);
-    this.#partial = null;
-    return this.#raw ? mergeUsage(emptyUsage(), this.read(this.#raw)) : null;
-  }
-
-  #scan(buf: Buffer): void {
-    if (!hasUsageObject(buf)) return;
-    for (const obj of usageObjects(buf.toString("utf8"))) {
-      this.#raw ??= {};
-      for (const [k, v] of Object.entries(obj)) if (v !== null) this.#raw[k] = v;
+    if (this.#headSize < HEAD_BYTES) {
+      this.#head.push(chunk);
+      this.#headSize += chunk.length;
+      return;
     }
+    this.#tail.push(chunk);
+    this.#tailSize += chunk.length;
+    while (this.#tailSize - this.#tail[0].length >= TAIL_BYTES) {
+      this.#tailSize -= this.#tail.shift()!.length;
+      this.#gap = true;
+    }
+  }
+
+  /** The usage the stream reported, or null when it reported none. */
+  finish(): Usage | null {
+    const head = text(this.#head);
+    const tail = text(this.#tail);
+    // Without a gap, head and tail are one text: an event may span them.
+    return merged(usageObjects(this.#gap && head ? `${head}\n${tail}` : head + tail), this.read);
   }
 }
 
-/** The usage of a whole JSON answer: its last (top-level) usage object. */
-export function usageOfBody(
-  bytes: Uint8Array,
-  read: (raw: Record<string, unknown>) => Partial<Usage>,
-): Usage | null {
-  const buf = asBuffer(bytes);
-  const at = buf.lastIndexOf(NEEDLE);
-  if (at < 0) return null;
-  const obj = usageObjects(buf.toString("utf8", at)).at(0);
-  return obj ? mergeUsage(emptyUsage(), read(obj)) : null;
+/** The usage of a whole JSON answer: its last usage object, found near the end. */
+export function usageOfBody(bytes: Uint8Array, read: Read): Usage | null {
+  let text = decoder.decode(bytes.subarray(Math.max(0, bytes.length - TAIL_BYTES)));
+  if (!text.includes('"usage":')) {
+    if (bytes.length <= TAIL_BYTES) return null;
+    text = decoder.decode(bytes);
+  }
+  const [last] = usageObjects(text.slice(text.lastIndexOf('"usage":')));
+  return last ? read(last) : null;
 }

@@ -11,6 +11,6 @@ export const anthropic: ProviderFactory = (init) =>
     paths: { messages: "/v1/messages", count_tokens: "/v1/messages/count_tokens" },
     headers: (key, client): Record<string, string> => ({
       ...(key ? { "x-api-key": key } : {}),
-      "anthropic-version": client.get("anthropic-version") ?? ANTHROPIC_VERSION,
+      "anthropic-version": client["anthropic-version"] ?? ANTHROPIC_VERSION,
     }),
   });

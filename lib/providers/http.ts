@@ -1,14 +1,21 @@
 /**
  * The upstream HTTP client: `node:http(s)` with one keep-alive Agent per
- * provider, handing back a web Response whose body is fed chunk by chunk.
- * Measured here, reading a `fetch` body in JavaScript costs 3–4× the CPU of
- * this; `node:https` also takes `ca` and `rejectUnauthorized`, which `fetch` lacks.
+ * provider, handing back web Responses. Measured here, reading a `fetch` body
+ * in JavaScript costs 3–4× the CPU of this; `node:https` also takes `ca` and
+ * `rejectUnauthorized`, which `fetch` lacks.
+ *
+ * Two modes, because the hot path differs: a JSON answer is collected in node
+ * land and handed back whole (no web stream at all); a stream is handed back
+ * once its first chunk arrived, as one ReadableStream the client's response
+ * uses directly, with an observer slot (see {@link observeBody}) so relaying it
+ * needs no second stream layer.
  */
 import { Buffer } from "node:buffer";
 import http from "node:http";
 import https from "node:https";
 import type { IncomingHttpHeaders } from "node:http";
 import type { Socket } from "node:net";
+import { watch } from "../watchdog.ts";
 import { UpstreamFailure } from "./types.ts";
 
 /** Every timeout an upstream call has, in milliseconds. */
@@ -30,6 +37,50 @@ export interface HttpClientOptions {
   ca?: string;
   /** Accept any certificate (self-signed test upstreams). */
   insecure?: boolean;
+}
+
+/** Sees a relayed stream's chunks; at its end says what, if anything, to append. */
+export interface BodyObserver {
+  chunk(chunk: Uint8Array): void;
+  /** Called once. Bytes returned are sent last (an error event) and the stream closes normally. */
+  end(error?: unknown): Uint8Array | undefined;
+}
+
+interface StreamControl {
+  /** Chunks delivered before an observer was attached, to replay to it. */
+  seen: Uint8Array[];
+  observer?: BodyObserver;
+  /** The upstream's end, held until an observer attaches or the queue drains. */
+  pending?: () => void;
+}
+
+// Kept on the Response itself: a WeakMap entry per request makes every GC pay for ephemerons.
+const STREAM = Symbol("switchyard.stream");
+const COLLECTED = Symbol("switchyard.collected");
+type Marked = Response & { [STREAM]?: StreamControl; [COLLECTED]?: Uint8Array<ArrayBuffer> };
+
+/**
+ * Attaches an observer to a stream this client produced; false for any other
+ * Response (a plugin's), which the caller then relays itself.
+ */
+export function observeBody(res: Response, observer: BodyObserver): boolean {
+  const control = (res as Marked)[STREAM];
+  if (!control) return false;
+  control.observer = observer;
+  for (const chunk of control.seen) observer.chunk(chunk);
+  control.seen.length = 0;
+  control.pending?.();
+  return true;
+}
+
+/** True for a stream this client produced: its first chunk has arrived and it can be relayed as it is. */
+export function isLiveStream(res: Response): boolean {
+  return (res as Marked)[STREAM] !== undefined;
+}
+
+/** The whole body of a JSON answer this client collected, without consuming the Response. */
+export function collectedBody(res: Response): Uint8Array<ArrayBuffer> | undefined {
+  return (res as Marked)[COLLECTED];
 }
 
 // Never forwarded from upstream to client: hop-by-hop, or recomputed by our server.
@@ -58,6 +109,18 @@ function asFailure(err: Error): UpstreamFailure {
   return err instanceof UpstreamFailure ? err : new UpstreamFailure("network", err.message);
 }
 
+const seconds = (ms: number) => ms / 1000;
+
+/**
+ * How much of a stream may wait for a slow client before the upstream is
+ * paused. Pausing at every chunk (a count of one) costs a pause/resume cycle
+ * per chunk; 64 KiB never holds back a normal client.
+ */
+const QUEUE: QueuingStrategy<Uint8Array> = {
+  highWaterMark: 65536,
+  size: (chunk) => chunk.byteLength,
+};
+
 /** Sends requests to one base URL over a pooled keep-alive connection set. */
 export class HttpClient {
   readonly #base: URL;
@@ -78,34 +141,60 @@ export class HttpClient {
   }
 
   /**
-   * POSTs `body` to `path` (relative to the base URL's path) and resolves with
-   * the response once its headers arrive. Rejects with UpstreamFailure on a
-   * network error or timeout before that; after it, the body stream errors.
+   * POSTs `body` to `path` (relative to the base URL's path). With `stream`,
+   * resolves once the first body chunk arrived (or the body ended empty);
+   * otherwise once the whole body is in. Rejects with UpstreamFailure on a
+   * network error or timeout before that; after it, the stream fails instead.
    */
   post(
     path: string,
     headers: Record<string, string>,
     body: string | Uint8Array,
     signal: AbortSignal,
+    stream: boolean,
   ): Promise<Response> {
     const t = this.#timeouts;
     return new Promise<Response>((resolve, reject) => {
       if (signal.aborted) return reject(new UpstreamFailure("network", "client disconnected"));
+      const started = Date.now();
+      let connecting = false;
+      let headersAt = 0;
+      // Chunks are counted, not timed: the watchdog notices when the count stops moving.
+      let chunks = 0;
+      let seenChunks = 0;
+      let quietSince = 0;
+      // Before the body flows this rejects; once it flows, it ends the stream.
       let fail: (err: UpstreamFailure) => void = reject;
-      const timers: ReturnType<typeof setTimeout>[] = [];
-      const clear = () => {
-        timers.forEach(clearTimeout);
-        signal.removeEventListener("abort", onAbort);
-      };
-      const abortWith = (kind: "network" | "timeout", message: string) => {
+      const stop = (kind: "network" | "timeout", message: string) => {
         const err = new UpstreamFailure(kind, message);
         req.destroy(err);
         fail(err);
       };
-      const onAbort = () => abortWith("network", "client disconnected");
+      const unwatch = watch((now) => {
+        if (now - started >= t.totalMs) {
+          stop("timeout", `not complete within ${seconds(t.totalMs)} s (timeout_s)`);
+        } else if (connecting && now - started >= t.connectMs) {
+          stop("timeout", `no connection within ${seconds(t.connectMs)} s (connect_timeout_s)`);
+        } else if (!headersAt && now - started >= t.firstByteMs) {
+          stop("timeout", `no response within ${seconds(t.firstByteMs)} s (first_byte_timeout_s)`);
+        } else if (headersAt) {
+          if (chunks !== seenChunks) {
+            seenChunks = chunks;
+            quietSince = now;
+          } else if (now - quietSince >= t.idleMs) {
+            stop("timeout", `no data for ${seconds(t.idleMs)} s (idle_timeout_s)`);
+          }
+        }
+      });
+      const onAbort = () => stop("network", "client disconnected");
+      const done = () => {
+        unwatch();
+        signal.removeEventListener("abort", onAbort);
+      };
 
-      const bytes = typeof body === "string" ? Buffer.from(body) : body;
-      headers["content-length"] = String(bytes.length);
+      headers["content-length"] = String(
+        typeof body === "string" ? Buffer.byteLength(body) : body.length,
+      );
       const req = this.#request({
         agent: this.#agent,
         protocol: this.#base.protocol,
@@ -115,87 +204,113 @@ export class HttpClient {
         path: this.#basePath + path,
         headers,
       }, (res) => {
-        clearTimeout(firstByte);
-        let lastChunk = Date.now();
-        const idleCheck = (): void => {
-          const silent = Date.now() - lastChunk;
-          if (silent >= t.idleMs) {
-            abortWith("timeout", `no data for ${t.idleMs / 1000} s (idle_timeout_s)`);
-          } else timers.push(setTimeout(idleCheck, t.idleMs - silent));
-        };
-        timers.push(setTimeout(idleCheck, t.idleMs));
-        let ended = false;
-        const stream = new ReadableStream<Uint8Array>({
-          start(controller) {
-            const end = (err?: Error) => {
-              if (ended) return;
-              ended = true;
-              clear();
-              if (err) controller.error(err);
-              else controller.close();
-            };
-            // After the headers, any failure but a timeout is the connection closing mid-body.
-            const cut = () =>
-              end(new UpstreamFailure("network", "upstream closed the connection mid-body"));
-            fail = (err) => (err.kind === "timeout" ? end(err) : cut());
-            res.on("data", (chunk: Uint8Array) => {
-              if (ended) return;
-              lastChunk = Date.now();
-              controller.enqueue(chunk);
-              if ((controller.desiredSize ?? 1) <= 0) res.pause();
-            });
-            res.on("end", () => end());
-            // A connection that closes before the body's end is a failure, not an end.
-            res.on("error", cut);
-            res.on("close", () => res.complete || cut());
-          },
-          pull() {
-            res.resume();
-          },
-          cancel() {
-            ended = true;
-            clear();
-            req.destroy();
-          },
-        });
-        resolve(
-          new Response(stream, { status: res.statusCode ?? 502, headers: webHeaders(res.headers) }),
-        );
+        headersAt = quietSince = Date.now();
+        const init = { status: res.statusCode ?? 502, headers: webHeaders(res.headers) };
+        // Error answers are read whole even for a stream: they are judged, not relayed.
+        if (!stream || init.status < 200 || init.status > 299) return collect(res, init);
+        relayChunks(res, init);
       });
 
-      // Before the response this rejects; after it, it errors the body stream.
+      const collect = (res: http.IncomingMessage, init: ResponseInit) => {
+        const parts: Buffer[] = [];
+        res.on("data", (chunk: Buffer) => {
+          chunks++;
+          parts.push(chunk);
+        });
+        res.on("end", () => {
+          done();
+          const whole = parts.length === 1 ? parts[0] : Buffer.concat(parts);
+          const out = new Response(whole as Uint8Array<ArrayBuffer>, init);
+          (out as Marked)[COLLECTED] = whole as Uint8Array<ArrayBuffer>;
+          resolve(out);
+        });
+        const cut = () =>
+          fail(new UpstreamFailure("network", "upstream closed the connection mid-body"));
+        res.on("error", cut);
+        res.on("close", () => res.complete || cut());
+      };
+
+      const relayChunks = (res: http.IncomingMessage, init: ResponseInit) => {
+        const control: StreamControl = { seen: [] };
+        let out: Response | undefined;
+        let ended = false;
+        let controller!: ReadableStreamDefaultController<Uint8Array>;
+        const body = new ReadableStream<Uint8Array>({
+          start: (c) => void (controller = c),
+          pull() {
+            // A plain reader drained what was queued: an end held for an observer is due now.
+            if (control.pending && drained()) control.pending();
+            else res.resume();
+          },
+          cancel() {
+            if (ended) return;
+            ended = true;
+            done();
+            control.observer?.end(new Error("client disconnected"));
+            req.destroy();
+          },
+        }, QUEUE);
+        const drained = () => controller.desiredSize === QUEUE.highWaterMark;
+        /** Closes the client's stream: the observer may append a last event (an error). */
+        const finish = (err?: UpstreamFailure) => {
+          control.pending = undefined;
+          const last = control.observer?.end(err);
+          // The Response may outlive the request (the server holds it): let go of the request's graph.
+          control.observer = undefined;
+          try {
+            if (last) controller.enqueue(last);
+            if (err && !last) controller.error(err);
+            else controller.close();
+          } catch { /* the client cancelled the stream first */ }
+        };
+        const end = (err?: UpstreamFailure) => {
+          if (ended) return;
+          ended = true;
+          done();
+          if (!out) {
+            // Ended before any data: a failure, or an empty body to judge as such.
+            if (err) return reject(err);
+            resolve(new Response(body, init));
+            return controller.close();
+          }
+          // An end that comes before the relay attached its observer waits for it
+          // (or for a plain reader to drain the queue), so no error event is lost.
+          if (control.observer || drained()) finish(err);
+          else control.pending = () => finish(err);
+        };
+        // Once the headers are in, any failure but a timeout is the connection closing mid-body.
+        const cut = () =>
+          end(new UpstreamFailure("network", "upstream closed the connection mid-body"));
+        fail = (err) => (err.kind === "timeout" ? end(err) : cut());
+        res.on("data", (chunk: Uint8Array) => {
+          if (ended) return;
+          chunks++;
+          if (control.observer) control.observer.chunk(chunk);
+          else control.seen.push(chunk);
+          controller.enqueue(chunk);
+          if ((controller.desiredSize ?? 1) <= 0) res.pause();
+          if (!out) {
+            out = new Response(body, init);
+            (out as Marked)[STREAM] = control;
+            resolve(out);
+          }
+        });
+        res.on("end", () => end());
+        res.on("error", cut);
+        res.on("close", () => res.complete || cut());
+      };
+
       req.on("error", (err) => {
-        clear();
+        done();
         fail(asFailure(err));
       });
       req.on("socket", (socket: Socket) => {
         if (!socket.connecting) return;
-        const connect = setTimeout(
-          () =>
-            abortWith(
-              "timeout",
-              `no connection within ${t.connectMs / 1000} s (connect_timeout_s)`,
-            ),
-          t.connectMs,
-        );
-        timers.push(connect);
-        socket.once("connect", () => clearTimeout(connect));
+        connecting = true;
+        socket.once("connect", () => connecting = false);
       });
-      const firstByte = setTimeout(
-        () =>
-          abortWith(
-            "timeout",
-            `no response within ${t.firstByteMs / 1000} s (first_byte_timeout_s)`,
-          ),
-        t.firstByteMs,
-      );
-      timers.push(firstByte);
-      timers.push(setTimeout(
-        () => abortWith("timeout", `not complete within ${t.totalMs / 1000} s (timeout_s)`),
-        t.totalMs,
-      ));
       signal.addEventListener("abort", onAbort, { once: true });
-      req.end(bytes);
+      req.end(body);
     });
   }
 

@@ -10,7 +10,7 @@ export interface HttpProviderSpec {
   /** Path under the base URL for each API the provider speaks. */
   paths: Partial<Record<Api, string>>;
   /** The provider's own auth and required headers; they override the client's. */
-  headers(apiKey: string | undefined, client: Headers): Record<string, string>;
+  headers(apiKey: string | undefined, client: Record<string, string>): Record<string, string>;
 }
 
 /** A Provider that POSTs each call as JSON to `base_url + paths[api]`. */
@@ -28,15 +28,21 @@ export function httpProvider(init: ProviderInit, spec: HttpProviderSpec): Provid
     insecure: c.tls?.insecure,
   });
   const send = (call: UpstreamCall): Promise<Response> => {
-    const headers: Record<string, string> = {};
-    call.headers.forEach((value, name) => headers[name] = value);
-    Object.assign(headers, spec.headers(c.api_key, call.headers), {
+    const headers = {
+      ...call.headers,
+      ...spec.headers(c.api_key, call.headers),
       "content-type": "application/json",
       // Bodies are read for usage: ask for them uncompressed.
       "accept-encoding": "identity",
-    });
+    };
     const path = spec.paths[call.api] + call.query;
-    return client.post(path, headers, call.raw ?? JSON.stringify(call.body), call.signal);
+    return client.post(
+      path,
+      headers,
+      call.raw ?? JSON.stringify(call.body),
+      call.signal,
+      call.stream,
+    );
   };
   return { apis: Object.keys(spec.paths) as Api[], complete: send, stream: send };
 }

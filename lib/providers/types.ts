@@ -34,8 +34,8 @@ export interface UpstreamCall {
   raw?: string | Uint8Array;
   /** True when the client asked for a stream. */
   stream: boolean;
-  /** The client's forwardable headers (never its credentials). */
-  headers: Headers;
+  /** The client's forwardable headers, names in lower case (never its credentials). */
+  headers: Record<string, string>;
   /** The client's query string, `""` or starting with `?`. */
   query: string;
   /** The client's: a disconnect aborts the upstream call. */

@@ -4,6 +4,7 @@
  * answer only once it was read whole.
  */
 import { Buffer } from "node:buffer";
+import { collectedBody, isLiveStream } from "../providers/http.ts";
 import { UpstreamFailure } from "../providers/types.ts";
 import type { UpstreamCall } from "../providers/types.ts";
 import type { Deployment } from "./resolve.ts";
@@ -11,12 +12,10 @@ import type { Deployment } from "./resolve.ts";
 /** The upstream answered and can be relayed. */
 export interface Served {
   ok: true;
+  /** For a stream, a body that yields everything from its first chunk on. */
   response: Response;
-  /** Non-stream: the whole body. */
+  /** Non-stream: the whole body (the response's own body is left unread). */
   bytes?: Uint8Array<ArrayBuffer>;
-  /** Stream: the first chunk, and the reader positioned after it. */
-  first?: Uint8Array;
-  reader?: ReadableStreamDefaultReader<Uint8Array>;
 }
 
 /** The upstream said no, or never said anything. */
@@ -51,7 +50,7 @@ export async function attempt(d: Deployment, call: UpstreamCall): Promise<Outcom
   if (!response.ok) {
     let bytes: Uint8Array | undefined;
     try {
-      bytes = await readAtMost(response, MAX_ERROR_BODY);
+      bytes = collectedBody(response) ?? await readAtMost(response, MAX_ERROR_BODY);
     } catch { /* the status alone decides */ }
     return {
       ok: false,
@@ -64,17 +63,42 @@ export async function attempt(d: Deployment, call: UpstreamCall): Promise<Outcom
     };
   }
   try {
-    if (!call.stream) return { ok: true, response, bytes: await response.bytes() };
-    if (!response.body) return { ok: false, status: null, timeout: false, message: "empty stream" };
-    const reader = response.body.getReader();
-    const first = await reader.read();
-    if (first.done) {
-      return { ok: false, status: null, timeout: false, message: "stream ended before any data" };
+    if (!call.stream) {
+      return { ok: true, response, bytes: collectedBody(response) ?? await response.bytes() };
     }
-    return { ok: true, response, first: first.value, reader };
+    return await firstChunk(response);
   } catch (err) {
     return failure(err);
   }
+}
+
+/**
+ * Waits for a stream's first chunk. Streams from the built-in HTTP client
+ * arrive with it (and are relayed as they are); any other is read here and
+ * handed on as a new body that starts with that chunk.
+ */
+async function firstChunk(response: Response): Promise<Outcome> {
+  if (isLiveStream(response)) return { ok: true, response };
+  if (!response.body) return { ok: false, status: null, timeout: false, message: "empty stream" };
+  const reader = response.body.getReader();
+  const first = await reader.read();
+  if (first.done) {
+    return { ok: false, status: null, timeout: false, message: "stream ended before any data" };
+  }
+  let sent = false;
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      if (!sent) {
+        sent = true;
+        return controller.enqueue(first.value);
+      }
+      const { done, value } = await reader.read();
+      if (done) controller.close();
+      else controller.enqueue(value);
+    },
+    cancel: (reason) => reader.cancel(reason),
+  }, { highWaterMark: 0 });
+  return { ok: true, response: new Response(body, response) };
 }
 
 function failure(err: unknown): Failed {

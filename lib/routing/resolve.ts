@@ -58,6 +58,8 @@ export class ModelTable {
           weight: spec.weight,
         };
       });
+      // Sorted once here (stably: equal priorities keep the file's order), so routing need not.
+      list.sort((a, b) => a.priority - b.priority);
       if (GLOB_CHARS.test(name)) {
         this.#globs.push({ pattern: name, re: globToRegExp(name), deployments: list });
       } else this.#exact.set(name, list);

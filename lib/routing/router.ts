@@ -19,8 +19,8 @@ import { retryable, retryDelayMs } from "./retry.ts";
 export interface RouteRequest {
   api: Api;
   request: ClientRequest;
-  /** Forwardable client headers. */
-  headers: Headers;
+  /** Forwardable client headers, lower-case names. */
+  headers: Record<string, string>;
   query: string;
   signal: AbortSignal;
   /** Filled with every try, for errors and logs. */
@@ -51,10 +51,12 @@ export class Router {
    */
   async route(req: RouteRequest, deployments: readonly Deployment[]): Promise<Routed> {
     const ordered = tryOrder(deployments);
-    const resting = ordered.filter((d) => this.cooldown.cooling(d.id));
-    const queue = resting.length
-      ? [...ordered.filter((d) => !resting.includes(d)), ...resting]
-      : ordered;
+    let queue = ordered;
+    let resting: readonly Deployment[] = [];
+    if (ordered.some((d) => this.cooldown.cooling(d.id))) {
+      resting = ordered.filter((d) => this.cooldown.cooling(d.id));
+      queue = [...ordered.filter((d) => !resting.includes(d)), ...resting];
+    }
     let last: Failed | undefined;
     for (const d of queue) {
       const model = d.model === "*" ? req.request.model : d.model;

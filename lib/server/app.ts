@@ -13,7 +13,10 @@ import { root } from "./handlers/root.ts";
 /** Per-request state handlers share. */
 export interface RequestContext {
   rt: Runtime;
-  url: URL;
+  /** The URL's path, without the query. */
+  path: string;
+  /** The query string: `""` or starting with `?`. */
+  query: string;
   record: CallRecord;
   format: ErrorFormat;
   /** Set by a handler whose response body is still streaming: it calls `finish` itself. */
@@ -62,13 +65,14 @@ const ROUTES = new Map<string, Route>([
 export function createApp(rt: Runtime): (req: Request) => Promise<Response> {
   return async (req) => {
     const started = performance.now();
-    const url = new URL(req.url);
+    const { path, query } = splitUrl(req.url);
     const id = req.headers.get("x-request-id") || crypto.randomUUID();
-    const route = ROUTES.get(url.pathname);
-    const record = newRecord(id, req.method, url.pathname);
+    const route = ROUTES.get(path);
+    const record = newRecord(id, req.method, path);
     const ctx: RequestContext = {
       rt,
-      url,
+      path,
+      query,
       record,
       format: route?.format ?? "openai",
       deferred: false,
@@ -96,13 +100,22 @@ export function createApp(rt: Runtime): (req: Request) => Promise<Response> {
   };
 }
 
+/** Path and query of an absolute request URL, without a URL object's parsing. */
+function splitUrl(url: string): { path: string; query: string } {
+  const start = url.indexOf("/", url.indexOf("//") + 2);
+  const q = url.indexOf("?", start);
+  return q < 0
+    ? { path: url.slice(start), query: "" }
+    : { path: url.slice(start, q), query: url.slice(q) };
+}
+
 function dispatch(
   req: Request,
   route: Route | undefined,
   ctx: RequestContext,
 ): Promise<Response> | Response {
   if (!route) {
-    throw new ProxyError(404, `unknown route ${req.method} ${ctx.url.pathname}`, "unknown_route");
+    throw new ProxyError(404, `unknown route ${req.method} ${ctx.path}`, "unknown_route");
   }
   const method = req.method === "HEAD" ? "GET" : req.method;
   const handler = route.methods[method];

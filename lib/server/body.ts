@@ -4,6 +4,7 @@
  */
 import { Buffer } from "node:buffer";
 import { ProxyError } from "../errors.ts";
+import { watch } from "../watchdog.ts";
 import type { Api } from "../providers/types.ts";
 
 /** Sent to Anthropic when a request has no `max_tokens` (the Messages API requires one). */
@@ -16,39 +17,49 @@ export interface BodyLimits {
 
 /** The whole body, or 413 once it passes `maxBytes` (the rest unread), or 408 when too slow. */
 export async function readBody(req: Request, limits: BodyLimits): Promise<Uint8Array> {
-  const declared = Number(req.headers.get("content-length") ?? NaN);
-  if (declared > limits.maxBytes) throw tooLarge(limits.maxBytes);
-  if (!req.body) return new Uint8Array();
-  const reader = req.body.getReader();
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () =>
-        reject(
-          new ProxyError(
-            408,
-            `request body not received within ${limits.timeoutMs / 1000} s`,
-            "request_timeout",
-          ),
-        ),
-      limits.timeoutMs,
+  const length = req.headers.get("content-length");
+  if (length !== null && Number(length) > limits.maxBytes) throw tooLarge(limits.maxBytes);
+  // `req.body` is only touched for chunked uploads: the getter builds a JS stream.
+  if (length === null && !req.headers.has("transfer-encoding")) return new Uint8Array();
+  const started = Date.now();
+  let expire!: (err: ProxyError) => void;
+  const expired = new Promise<never>((_, reject) => expire = reject);
+  const unwatch = watch((now) => {
+    if (now - started < limits.timeoutMs) return;
+    expire(
+      new ProxyError(
+        408,
+        `request body not received within ${limits.timeoutMs / 1000} s`,
+        "request_timeout",
+      ),
     );
   });
+  try {
+    // A declared length within the cap is read natively; a chunked body is counted as it comes.
+    return await Promise.race([
+      length !== null ? req.bytes() : readCapped(req.body!, limits.maxBytes),
+      expired,
+    ]);
+  } finally {
+    unwatch();
+  }
+}
+
+async function readCapped(body: ReadableStream<Uint8Array>, maxBytes: number): Promise<Uint8Array> {
+  const reader = body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
   try {
     for (;;) {
-      const { done, value } = await Promise.race([reader.read(), timeout]);
+      const { done, value } = await reader.read();
       if (done) break;
       size += value.length;
-      if (size > limits.maxBytes) throw tooLarge(limits.maxBytes);
+      if (size > maxBytes) throw tooLarge(maxBytes);
       chunks.push(value);
     }
   } catch (err) {
     reader.cancel().catch(() => {});
     throw err;
-  } finally {
-    clearTimeout(timer);
   }
   return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
 }
@@ -82,7 +93,7 @@ export function parseRequest(
   api: Api,
   bytes: Uint8Array,
   contentType: string | null,
-  url: URL,
+  query: string,
   rawTextFallback: boolean,
 ): ClientRequest {
   const text = decoder.decode(bytes);
@@ -90,7 +101,7 @@ export function parseRequest(
   let raw: string | undefined = text;
   // `fetch` labels a string body text/plain: a body that is plainly a JSON object stays JSON.
   if (contentType?.startsWith("text/plain") && !looksLikeJsonObject(text)) {
-    body = fromPlainText(api, text, url);
+    body = fromPlainText(api, text, query);
     raw = undefined;
   } else {
     try {
@@ -99,7 +110,7 @@ export function parseRequest(
       if (!rawTextFallback) {
         throw new ProxyError(400, `malformed JSON body: ${(err as Error).message}`, "invalid_json");
       }
-      body = fromPlainText(api, text, url);
+      body = fromPlainText(api, text, query);
       raw = undefined;
     }
   }
@@ -151,8 +162,8 @@ function stringifyObjectContents(body: Record<string, unknown>): boolean {
   return changed;
 }
 
-function fromPlainText(api: Api, text: string, url: URL): Record<string, unknown> {
-  const q = url.searchParams;
+function fromPlainText(api: Api, text: string, query: string): Record<string, unknown> {
+  const q = new URLSearchParams(query);
   const body: Record<string, unknown> = { model: q.get("model") ?? "" };
   if (api === "responses") body.input = text;
   else if (api === "embeddings") body.input = text;

@@ -1,54 +1,38 @@
 /**
- * The client's stream: the upstream's first chunk, then the rest as it comes,
- * each chunk seen by an optional tap. A failure after the first byte ends the
- * stream with an error event in the client's format; a client that leaves
- * cancels the upstream read.
+ * Relaying a stream to the client with an observer watching it: what the
+ * built-in HTTP client does in its own stream (see `observeBody`), done here
+ * as a second layer for streams from any other provider.
  */
+import type { BodyObserver } from "../providers/http.ts";
 
-export interface RelayOptions {
-  /** Already read while judging the attempt. */
-  first?: Uint8Array;
-  /** Sees every chunk on its way (usage, logs). */
-  tap?: (chunk: Uint8Array) => void;
-  /** The stream's closing error event, in the client's format. */
-  errorEvent: (err: unknown) => string;
-  /** Called once: at the end, on failure (with the error) or when the client left. */
-  onEnd: (error?: unknown) => void;
-}
-
-const encoder = new TextEncoder();
-
+/** `body` as the client's stream: each chunk shown to `observer`, its end ending cleanly. */
 export function relay(
-  reader: ReadableStreamDefaultReader<Uint8Array>,
-  options: RelayOptions,
+  body: ReadableStream<Uint8Array>,
+  observer: BodyObserver,
 ): ReadableStream<Uint8Array> {
+  const reader = body.getReader();
   let ended = false;
   const end = (error?: unknown) => {
-    if (ended) return;
+    if (ended) return undefined;
     ended = true;
-    options.onEnd(error);
+    return observer.end(error);
   };
   return new ReadableStream<Uint8Array>({
-    start(controller) {
-      if (options.first) {
-        options.tap?.(options.first);
-        controller.enqueue(options.first);
-      }
-    },
     async pull(controller) {
       try {
         const { done, value } = await reader.read();
-        if (done) {
-          controller.close();
-          end();
-          return;
+        if (!done) {
+          observer.chunk(value);
+          return controller.enqueue(value);
         }
-        options.tap?.(value);
-        controller.enqueue(value);
-      } catch (err) {
-        controller.enqueue(encoder.encode(options.errorEvent(err)));
+        const last = end();
+        if (last) controller.enqueue(last);
         controller.close();
-        end(err);
+      } catch (err) {
+        const last = end(err);
+        if (!last) return controller.error(err);
+        controller.enqueue(last);
+        controller.close();
       }
     },
     cancel(reason) {

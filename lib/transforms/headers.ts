@@ -27,10 +27,10 @@ const NEVER_FORWARDED = new Set([
 ]);
 
 /** The client's headers minus the ones never forwarded and our own `x-switchyard-*`. */
-export function forwardableHeaders(client: Headers): Headers {
-  const out = new Headers();
+export function forwardableHeaders(client: Headers): Record<string, string> {
+  const out: Record<string, string> = {};
   client.forEach((value, name) => {
-    if (!NEVER_FORWARDED.has(name) && !name.startsWith("x-switchyard-")) out.set(name, value);
+    if (!NEVER_FORWARDED.has(name) && !name.startsWith("x-switchyard-")) out[name] = value;
   });
   return out;
 }

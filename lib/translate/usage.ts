@@ -11,18 +11,19 @@ const n = (v: unknown): number => (typeof v === "number" ? v : 0);
 const detail = (v: unknown, key: string): number => n((v as Raw | undefined)?.[key]);
 
 /** OpenAI chat/completions/embeddings usage. */
-export function fromChatUsage(u: Raw): Partial<Usage> {
+export function fromChatUsage(u: Raw): Usage {
   return {
     prompt_tokens: n(u.prompt_tokens),
     completion_tokens: n(u.completion_tokens),
     total_tokens: n(u.total_tokens) || n(u.prompt_tokens) + n(u.completion_tokens),
     cache_read_tokens: detail(u.prompt_tokens_details, "cached_tokens"),
+    cache_write_tokens: 0,
     reasoning_tokens: detail(u.completion_tokens_details, "reasoning_tokens"),
   };
 }
 
 /** Anthropic usage, merged over a whole answer (message_start + message_delta). */
-export function fromMessagesUsage(u: Raw): Partial<Usage> {
+export function fromMessagesUsage(u: Raw): Usage {
   const read = n(u.cache_read_input_tokens);
   const write = n(u.cache_creation_input_tokens);
   const prompt = n(u.input_tokens) + read + write;
@@ -32,22 +33,24 @@ export function fromMessagesUsage(u: Raw): Partial<Usage> {
     total_tokens: prompt + n(u.output_tokens),
     cache_read_tokens: read,
     cache_write_tokens: write,
+    reasoning_tokens: 0,
   };
 }
 
 /** Responses API usage. */
-export function fromResponsesUsage(u: Raw): Partial<Usage> {
+export function fromResponsesUsage(u: Raw): Usage {
   return {
     prompt_tokens: n(u.input_tokens),
     completion_tokens: n(u.output_tokens),
     total_tokens: n(u.total_tokens) || n(u.input_tokens) + n(u.output_tokens),
     cache_read_tokens: detail(u.input_tokens_details, "cached_tokens"),
+    cache_write_tokens: 0,
     reasoning_tokens: detail(u.output_tokens_details, "reasoning_tokens"),
   };
 }
 
 /** The reader for an API's usage objects; undefined where an API reports none. */
-export function usageReader(api: Api): ((u: Raw) => Partial<Usage>) | undefined {
+export function usageReader(api: Api): ((u: Raw) => Usage) | undefined {
   switch (api) {
     case "chat":
     case "completions":

@@ -4,7 +4,9 @@
  */
 import { errorEvent, ProxyError } from "../../errors.ts";
 import { usageOfBody, UsageTap } from "../../observe/usage_tap.ts";
+import { type BodyObserver, observeBody } from "../../providers/http.ts";
 import type { Api } from "../../providers/types.ts";
+import type { Deployment } from "../../routing/resolve.ts";
 import type { Routed } from "../../routing/router.ts";
 import { estimateTokens } from "../../translate/answer.ts";
 import { allPromptText } from "../../translate/prompt_text.ts";
@@ -13,6 +15,9 @@ import { forwardableHeaders } from "../../transforms/headers.ts";
 import type { Handler, RequestContext } from "../app.ts";
 import { parseRequest, readBody } from "../body.ts";
 import { relay } from "../relay.ts";
+
+const decoder = new TextDecoder();
+const encoder = new TextEncoder();
 
 const ROUTE_NAMES: Record<Api, string> = {
   chat: "/v1/chat/completions",
@@ -38,7 +43,7 @@ export function proxy(api: Api): Handler {
       api,
       bytes,
       req.headers.get("content-type"),
-      ctx.url,
+      ctx.query,
       server.raw_text_fallback,
     );
     record.model = request.model;
@@ -52,7 +57,8 @@ export function proxy(api: Api): Handler {
         "model_not_found",
       );
     }
-    const deployments = all.filter((d) => d.provider.provider.apis.includes(api));
+    const serves = (d: Deployment) => d.provider.provider.apis.includes(api);
+    const deployments = all.every(serves) ? all : all.filter(serves);
     if (deployments.length === 0) {
       if (api === "count_tokens") return localTokenCount(request.body);
       throw new ProxyError(
@@ -66,7 +72,7 @@ export function proxy(api: Api): Handler {
       api,
       request,
       headers: forwardableHeaders(req.headers),
-      query: request.plainText ? "" : ctx.url.search,
+      query: request.plainText ? "" : ctx.query,
       signal: req.signal,
       attempts: record.attempts,
     }, deployments);
@@ -79,30 +85,29 @@ export function proxy(api: Api): Handler {
 /** The routed answer as the client's response. */
 function respond(api: Api, routed: Routed, ctx: RequestContext): Response {
   const { outcome } = routed;
-  const headers = outcome.response!.headers;
   const read = usageReader(api);
   if (!outcome.ok) {
     // An upstream client error goes back as it is, but never with the provider's key in it.
-    const text = ctx.rt.redactor.text(new TextDecoder().decode(outcome.bytes ?? new Uint8Array()));
+    const text = ctx.rt.redactor.text(decoder.decode(outcome.bytes ?? new Uint8Array()));
     ctx.record.error = `upstream ${outcome.status}`;
-    return new Response(text, { status: outcome.status!, headers });
+    return new Response(text, { status: outcome.status!, headers: outcome.response!.headers });
   }
+  const res = outcome.response;
   if (outcome.bytes) {
     if (read) ctx.record.usage = usageOfBody(outcome.bytes, read);
-    return new Response(outcome.bytes, { status: outcome.response.status, headers });
+    return res.bodyUsed ? new Response(outcome.bytes, res) : res;
   }
-  const tap = read ? new UsageTap(read) : undefined;
+  const tap = read ? new UsageTap(read, api === "messages") : undefined;
   ctx.deferred = true;
-  const body = relay(outcome.reader!, {
-    first: outcome.first,
-    tap: tap && ((chunk) => tap.push(chunk)),
-    errorEvent: (err) => errorEvent(ctx.format, err),
-    onEnd: (error) => {
+  const observer: BodyObserver = {
+    chunk: (chunk) => tap?.push(chunk),
+    end: (error) => {
       ctx.record.usage = tap?.finish() ?? null;
       ctx.finish(undefined, error ? (error as Error).message ?? String(error) : null);
+      return error ? encoder.encode(errorEvent(ctx.format, error)) : undefined;
     },
-  });
-  return new Response(body, { status: outcome.response.status, headers });
+  };
+  return observeBody(res, observer) ? res : new Response(relay(res.body!, observer), res);
 }
 
 /** `count_tokens` for a model no Anthropic deployment serves: a local estimate (~4 characters a token). */

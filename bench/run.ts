@@ -1,0 +1,403 @@
+/**
+ * The benchmark (`deno task bench`): the same load, from wrk, straight to a
+ * mock upstream (direct), through two minimal Deno proxies (fetch floor,
+ * floor) and through switchyard with a realistic config — in one run, proxy
+ * and load generator pinned to different cores.
+ *
+ *   deno task bench [--duration 5] [--targets direct,floor,...] [--scenarios chat,...] [--conns 16,64] [--no-scale]
+ *
+ * Per target and scenario: requests/s, p50/p99 latency, p50 added over direct,
+ * CPU µs per request and peak RSS of the proxy process, and the ratios to the
+ * floor; time to first byte for streams; then a 1,000-stream scale run and a
+ * 1,000-model config. Writes bench/results/latest.md.
+ */
+import { parseArgs } from "node:util";
+import { stringify } from "yaml";
+import { type Process, spawnListening, spawnProxy } from "./proxy_process.ts";
+
+const { values } = parseArgs({
+  args: Deno.args,
+  options: {
+    duration: { type: "string", default: "5" },
+    targets: { type: "string", default: "direct,fetch floor,floor,switchyard" },
+    scenarios: { type: "string", default: "chat,chat-stream,messages,messages-stream" },
+    conns: { type: "string", default: "16,64" },
+    "no-scale": { type: "boolean", default: false },
+  },
+});
+const DURATION = Number(values.duration);
+const HERE = new URL(".", import.meta.url).pathname;
+const PROXY_CPU = 0;
+const LOAD_CPU = 1;
+const KEY = "bench-proxy-key";
+
+interface Scenario {
+  name: string;
+  path: string;
+  body: (model: string) => string;
+  stream: boolean;
+}
+
+const ALL_SCENARIOS: Scenario[] = [
+  { name: "chat", path: "/v1/chat/completions", stream: false, body: (m) => chatBody(m, false) },
+  {
+    name: "chat-stream",
+    path: "/v1/chat/completions",
+    stream: true,
+    body: (m) => chatBody(m, true),
+  },
+  { name: "messages", path: "/v1/messages", stream: false, body: (m) => messagesBody(m, false) },
+  {
+    name: "messages-stream",
+    path: "/v1/messages",
+    stream: true,
+    body: (m) => messagesBody(m, true),
+  },
+];
+const SCENARIOS = ALL_SCENARIOS.filter((s) => values.scenarios.split(",").includes(s.name));
+
+function chatBody(model: string, stream: boolean): string {
+  return JSON.stringify({
+    model,
+    stream,
+    messages: [{ role: "system", content: "You are terse." }, {
+      role: "user",
+      content: "Say twenty words, please.",
+    }],
+    temperature: 0.2,
+  });
+}
+
+function messagesBody(model: string, stream: boolean): string {
+  return JSON.stringify({
+    model,
+    stream,
+    max_tokens: 256,
+    system: "You are terse.",
+    messages: [{ role: "user", content: "Say twenty words, please." }],
+  });
+}
+
+/** switchyard as a user would run it: two providers, aliases, keys on, a fallback deployment. */
+function switchyardConfig(upstream: string, extra: Record<string, unknown> = {}): string {
+  return stringify({
+    server: { api_keys: [KEY] },
+    log: { level: "warn", dir: "" },
+    providers: {
+      openai: { type: "openai", base_url: `${upstream}/v1`, api_key: "sk-bench-openai" },
+      anthropic: { type: "anthropic", base_url: upstream, api_key: "sk-bench-anthropic" },
+      backup: { type: "openai", base_url: `${upstream}/v1`, api_key: "sk-bench-backup" },
+    },
+    models: {
+      "bench-gpt": ["openai/gpt-4o-mini", "backup/gpt-4o-mini"],
+      "bench-claude": ["anthropic/claude-haiku-4-5"],
+    },
+    ...extra,
+  });
+}
+
+interface Target {
+  name: string;
+  /** Model names clients send, per API. */
+  models: { chat: string; messages: string };
+  key?: string;
+  start(upstream: string): Promise<Process | null>;
+}
+
+const ALL_TARGETS: Target[] = [
+  {
+    name: "direct",
+    models: { chat: "gpt-4o-mini", messages: "claude-haiku-4-5" },
+    start: () => Promise.resolve(null),
+  },
+  {
+    name: "fetch floor",
+    models: { chat: "gpt-4o-mini", messages: "claude-haiku-4-5" },
+    start: (up) => spawnListening([`${HERE}floors/fetch_floor.ts`, "--upstream", up], PROXY_CPU),
+  },
+  {
+    name: "floor",
+    models: { chat: "gpt-4o-mini", messages: "claude-haiku-4-5" },
+    start: (up) => spawnListening([`${HERE}floors/node_floor.ts`, "--upstream", up], PROXY_CPU),
+  },
+  {
+    name: "switchyard",
+    models: { chat: "bench-gpt", messages: "bench-claude" },
+    key: KEY,
+    start: (up) => spawnProxy(switchyardConfig(up), PROXY_CPU),
+  },
+];
+const TARGETS = ALL_TARGETS.filter((t) => values.targets.split(",").includes(t.name));
+
+interface WrkResult {
+  rps: number;
+  p50: number;
+  p99: number;
+  requests: number;
+  errors: number;
+}
+
+function ms(value: string, unit: string): number {
+  const n = Number(value);
+  return unit === "us" ? n / 1000 : unit === "s" ? n * 1000 : n;
+}
+
+/** One wrk run; latencies in ms. */
+async function wrk(
+  url: string,
+  body: string,
+  conns: number,
+  seconds: number,
+  key = "",
+): Promise<WrkResult> {
+  const out = await new Deno.Command("taskset", {
+    args: [
+      "-c",
+      String(LOAD_CPU),
+      "wrk",
+      "-t1",
+      `-c${conns}`,
+      `-d${seconds}s`,
+      "--latency",
+      "-s",
+      `${HERE}post.lua`,
+      url,
+    ],
+    env: { BODY: body, PROXY_KEY: key },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(out.stdout);
+  const pct = (p: string) => {
+    const m = new RegExp(`\\s${p}%\\s+([\\d.]+)(us|ms|s)`).exec(text);
+    return m ? ms(m[1], m[2]) : NaN;
+  };
+  const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(
+    text,
+  );
+  return {
+    rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(text)?.[1] ?? 0),
+    p50: pct("50"),
+    p99: pct("99"),
+    requests: Number(/(\d+) requests in/.exec(text)?.[1] ?? 0),
+    errors: Number(/Non-2xx or 3xx responses: (\d+)/.exec(text)?.[1] ?? 0) +
+      (socketErrors ? socketErrors.slice(1).reduce((a, b) => a + Number(b), 0) : 0),
+  };
+}
+
+/** CPU time (user + system) of a process, in µs. */
+async function cpuMicros(pid: number): Promise<number> {
+  const fields = (await Deno.readTextFile(`/proc/${pid}/stat`)).split(") ")[1].split(" ");
+  return (Number(fields[11]) + Number(fields[12])) * (1e6 / 100);
+}
+
+async function rssMB(pid: number, field: "VmHWM" | "VmRSS"): Promise<number> {
+  const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(
+    await Deno.readTextFile(`/proc/${pid}/status`),
+  );
+  return Number(m?.[1] ?? 0) / 1024;
+}
+
+/** Resets the kernel's peak-RSS mark, so each run reports its own peak. */
+async function resetPeak(pid: number): Promise<void> {
+  await Deno.writeTextFile(`/proc/${pid}/clear_refs`, "5").catch(() => {});
+}
+
+/** Median time to the first body byte over sequential requests, in ms. */
+async function ttfb(url: string, body: string, key = "", n = 200): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    const res = await fetch(url, {
+      method: "POST",
+      body,
+      headers: { "content-type": "application/json", authorization: `Bearer ${key}` },
+    });
+    const reader = res.body!.getReader();
+    await reader.read();
+    times.push(performance.now() - t0);
+    await reader.cancel();
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(n / 2)];
+}
+
+interface Row {
+  target: string;
+  scenario: string;
+  conns: number;
+  wrk: WrkResult;
+  cpuPerReq: number | null;
+  peakMB: number | null;
+}
+
+const rows: Row[] = [];
+const ttfbs: Record<string, Record<string, number>> = {};
+const upstream = await spawnListening([`${HERE}mock_upstream.ts`], LOAD_CPU);
+const conns = values.conns.split(",").map(Number);
+
+for (const target of TARGETS) {
+  await using proc = await target.start(upstream.url);
+  const base = proc?.url ?? upstream.url;
+  for (const s of SCENARIOS) {
+    const url = base + s.path;
+    const body = s.body(s.path.includes("messages") ? target.models.messages : target.models.chat);
+    await wrk(url, body, 16, 1, target.key); // warm-up: JIT, connection pools
+    for (const c of conns) {
+      if (proc) await resetPeak(proc.pid);
+      const before = proc ? await cpuMicros(proc.pid) : 0;
+      const result = await wrk(url, body, c, DURATION, target.key);
+      const cpu = proc ? (await cpuMicros(proc.pid)) - before : 0;
+      rows.push({
+        target: target.name,
+        scenario: s.name,
+        conns: c,
+        wrk: result,
+        cpuPerReq: proc && result.requests ? cpu / result.requests : null,
+        peakMB: proc ? await rssMB(proc.pid, "VmHWM") : null,
+      });
+      console.error(
+        `${target.name} ${s.name} c${c}: ${result.rps.toFixed(0)} rps, p50 ${
+          result.p50.toFixed(2)
+        } ms, errors ${result.errors}`,
+      );
+    }
+    if (s.stream) (ttfbs[target.name] ??= {})[s.name] = await ttfb(url, body, target.key);
+  }
+}
+
+const lines: string[] = [];
+const find = (t: string, s: string, c: number) =>
+  rows.find((r) => r.target === t && r.scenario === s && r.conns === c);
+lines.push(
+  "| target | scenario | conns | req/s | p50 ms | p99 ms | added p50 ms | CPU µs/req | peak RSS MB | CPU × floor | req/s × floor | errors |",
+  "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+);
+for (const r of rows) {
+  const direct = find("direct", r.scenario, r.conns);
+  const floor = find("floor", r.scenario, r.conns);
+  const f = (
+    n: number | null | undefined,
+    d = 0,
+  ) => (n === null || n === undefined || Number.isNaN(n) ? "–" : n.toFixed(d));
+  lines.push(
+    `| ${r.target} | ${r.scenario} | ${r.conns} | ${f(r.wrk.rps)} | ${f(r.wrk.p50, 2)} | ${
+      f(r.wrk.p99, 2)
+    } | ${direct && r.target !== "direct" ? f(r.wrk.p50 - direct.wrk.p50, 2) : "–"} | ${
+      f(r.cpuPerReq)
+    } | ${f(r.peakMB, 1)} | ${
+      floor?.cpuPerReq && r.cpuPerReq ? f(r.cpuPerReq / floor.cpuPerReq, 2) : "–"
+    } | ${
+      floor && r.target !== "direct" ? f(r.wrk.rps / floor.wrk.rps, 2) : "–"
+    } | ${r.wrk.errors} |`,
+  );
+}
+lines.push(
+  "",
+  "Time to first byte, sequential requests (median ms):",
+  "",
+  "| target | " + SCENARIOS.filter((s) => s.stream).map((s) => s.name).join(" | ") + " |",
+);
+lines.push("|---|" + SCENARIOS.filter((s) => s.stream).map(() => "---:").join("|") + "|");
+for (const [t, v] of Object.entries(ttfbs)) {
+  lines.push(
+    `| ${t} | ${
+      SCENARIOS.filter((s) => s.stream).map((s) => v[s.name]?.toFixed(3) ?? "–").join(" | ")
+    } |`,
+  );
+}
+
+if (!values["no-scale"] && TARGETS.some((t) => t.name === "switchyard")) {
+  lines.push("", ...(await scaleRun()), "", ...(await manyModels(upstream.url)));
+}
+
+/** 1,000 concurrent streams of about a second each: errors, peak RSS, and RSS once idle again. */
+async function scaleRun(): Promise<string[]> {
+  await using slow = await spawnListening(
+    [`${HERE}mock_upstream.ts`, "--chunk-delay-ms", "50"],
+    LOAD_CPU,
+  );
+  const out = [
+    "1,000 concurrent streams of ~1 s (20 chunks, 50 ms apart), 10 s:",
+    "",
+    "| target | streams/s | p50 ms | p99 ms | errors | idle RSS MB | peak RSS MB | RSS after MB |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|",
+  ];
+  for (const target of TARGETS.filter((t) => t.name === "floor" || t.name === "switchyard")) {
+    await using proc = (await target.start(slow.url))!;
+    const body = chatBody(target.models.chat, true);
+    await wrk(proc.url + "/v1/chat/completions", body, 50, 2, target.key);
+    await new Promise((r) => setTimeout(r, 1000));
+    const idle = await rssMB(proc.pid, "VmRSS");
+    await resetPeak(proc.pid);
+    const r = await wrk(proc.url + "/v1/chat/completions", body, 1000, 10, target.key);
+    const peak = await rssMB(proc.pid, "VmHWM");
+    await new Promise((r) => setTimeout(r, 3000));
+    const after = await rssMB(proc.pid, "VmRSS");
+    out.push(
+      `| ${target.name} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(0)} | ${
+        r.p99.toFixed(0)
+      } | ${r.errors} | ${idle.toFixed(1)} | ${peak.toFixed(1)} | ${after.toFixed(1)} |`,
+    );
+    console.error(
+      `scale ${target.name}: ${r.rps.toFixed(0)} streams/s, errors ${r.errors}, peak ${
+        peak.toFixed(1)
+      } MB`,
+    );
+  }
+  return out;
+}
+
+/** The same chat load with a config of 1,000 models and 50 providers. */
+async function manyModels(up: string): Promise<string[]> {
+  const providers: Record<string, unknown> = {};
+  for (let i = 0; i < 50; i++) {
+    providers[`p${i}`] = { type: "openai", base_url: `${up}/v1`, api_key: `sk-bench-${i}` };
+  }
+  const models: Record<string, unknown> = {};
+  for (let i = 0; i < 1000; i++) {
+    models[`model-${i}`] = [`p${i % 50}/gpt-4o-mini`, `p${(i + 1) % 50}/gpt-4o-mini`];
+  }
+  for (let i = 0; i < 20; i++) models[`family-${i}-*`] = [`p${i}/*`];
+  models["bench-gpt"] = ["p7/gpt-4o-mini"];
+  const out = [
+    "Chat, 16 connections, config size:",
+    "",
+    "| config | req/s | p50 ms | CPU µs/req |",
+    "|---|---:|---:|---:|",
+  ];
+  for (
+    const [name, yaml] of [["3 providers, 2 models", switchyardConfig(up)], [
+      "50 providers, 1,020 models",
+      stringify({
+        server: { api_keys: [KEY] },
+        log: { level: "warn", dir: "" },
+        providers,
+        models,
+      }),
+    ]]
+  ) {
+    await using proc = await spawnProxy(yaml, PROXY_CPU);
+    const body = chatBody("bench-gpt", false);
+    await wrk(proc.url + "/v1/chat/completions", body, 16, 1, KEY);
+    const before = await cpuMicros(proc.pid);
+    const r = await wrk(proc.url + "/v1/chat/completions", body, 16, DURATION, KEY);
+    out.push(
+      `| ${name} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(2)} | ${
+        ((await cpuMicros(proc.pid) - before) / r.requests).toFixed(0)
+      } |`,
+    );
+  }
+  return out;
+}
+
+await upstream[Symbol.asyncDispose]();
+const cpuModel = /model name\s+: (.+)/.exec(await Deno.readTextFile("/proc/cpuinfo"))?.[1] ??
+  "unknown CPU";
+const header = `Run ${
+  new Date().toISOString()
+} on ${cpuModel}, ${navigator.hardwareConcurrency} cores, Deno ${Deno.version.deno}; ${DURATION} s per run; proxy on core ${PROXY_CPU}, wrk and the mock upstream on core ${LOAD_CPU}.\n`;
+const report = [header, ...lines].join("\n");
+await Deno.mkdir(`${HERE}results`, { recursive: true });
+await Deno.writeTextFile(`${HERE}results/latest.md`, report + "\n");
+console.log(report);
