@@ -12,6 +12,7 @@ import type { ProviderFactory } from "./providers/types.ts";
 import { ModelTable, type ProviderEntry } from "./routing/resolve.ts";
 import { Router } from "./routing/router.ts";
 import { KeyCheck } from "./server/auth.ts";
+import { Splitter } from "./splitter.ts";
 
 export interface Runtime {
   config: Config;
@@ -22,6 +23,8 @@ export interface Runtime {
   logger: Logger;
   /** Masks provider and client keys in text bound for clients and logs. */
   redactor: Redactor;
+  /** The companion request, when `splitter` is configured. */
+  splitter?: Splitter;
 }
 
 /** Builds every provider; an unknown type or a failing factory is a ConfigError. */
@@ -60,5 +63,6 @@ export function createRuntime(
     keys: new KeyCheck(config.server.api_keys),
     logger: new Logger(config.log.level),
     redactor: new Redactor(secrets),
+    splitter: config.splitter && new Splitter(config.splitter),
   };
 }

@@ -9,6 +9,7 @@ import type { Document } from "yaml";
 import { type Config, configSchema } from "./schema.ts";
 import { embeddedDefault } from "./defaults.ts";
 import { fromLegacy, isLegacy } from "./legacy.ts";
+import { globToRegExp } from "../glob.ts";
 
 /** A config that failed to load; `problems` holds one line per problem. */
 export class ConfigError extends Error {
@@ -162,6 +163,16 @@ function crossCheck(raw: Record<string, unknown>): Problem[] {
         const path = Array.isArray(entry) ? ["models", model, i] : ["models", model];
         problems.push({ path, message: `unknown provider '${provider}'` });
       }
+    });
+  }
+  const splitterModel = (raw.splitter as { model?: unknown } | undefined)?.model;
+  if (
+    typeof splitterModel === "string" &&
+    !Object.keys(models).some((m) => globToRegExp(m).test(splitterModel))
+  ) {
+    problems.push({
+      path: ["splitter", "model"],
+      message: `'${splitterModel}' matches no entry in models`,
     });
   }
   return problems;

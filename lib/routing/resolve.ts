@@ -4,6 +4,7 @@
  */
 import type { Config, ProviderConfig } from "../config/schema.ts";
 import type { Provider } from "../providers/types.ts";
+import { globToRegExp } from "../glob.ts";
 
 /** A configured provider, built. */
 export interface ProviderEntry {
@@ -22,17 +23,6 @@ export interface Deployment {
   /** Lower goes first; defaults to the position in the list. */
   priority: number;
   weight: number;
-}
-
-/** `*` any run of characters, `?` one character. */
-export function globToRegExp(glob: string): RegExp {
-  const body = glob.replace(/[.+^${}()|[\]\\]/g, "\\$&").replaceAll("*", ".*").replaceAll("?", ".");
-  return new RegExp(`^${body}$`);
-}
-
-/** True when `name` matches one of `globs`; an absent list matches everything. */
-export function matchesAny(globs: RegExp[] | undefined, name: string): boolean {
-  return globs === undefined || globs.some((g) => g.test(name));
 }
 
 const GLOB_CHARS = /[*?]/;

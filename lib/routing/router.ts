@@ -30,6 +30,8 @@ export interface RouteRequest {
 /** What served the request: a success, or an upstream client error to pass back as it is. */
 export interface Routed {
   deployment: Deployment;
+  /** The API the upstream was called in (its answer is in this format). */
+  api: Api;
   /** The upstream model name actually sent. */
   model: string;
   outcome: Served | Failed;
@@ -76,10 +78,10 @@ export class Router {
         });
         if (outcome.ok) {
           this.cooldown.success(d.id);
-          return { deployment: d, model, outcome };
+          return { deployment: d, api: req.api, model, outcome };
         }
         // Not the deployment's fault: the client's request goes back as the upstream judged it.
-        if (!this.#fallsBack(outcome)) return { deployment: d, model, outcome };
+        if (!this.#fallsBack(outcome)) return { deployment: d, api: req.api, model, outcome };
         this.cooldown.failure(d.id);
         last = outcome;
         if (n >= retry.attempts || !retryable(outcome, retry)) break;

@@ -12,8 +12,16 @@ import { estimateTokens } from "../../translate/answer.ts";
 import { allPromptText } from "../../translate/prompt_text.ts";
 import { usageReader } from "../../translate/usage.ts";
 import { forwardableHeaders } from "../../transforms/headers.ts";
+import type { Runtime } from "../../runtime.ts";
+import {
+  appendToJson,
+  Companion,
+  companionText,
+  spliceStream,
+  type Splitter,
+} from "../../splitter.ts";
 import type { Handler, RequestContext } from "../app.ts";
-import { parseRequest, readBody } from "../body.ts";
+import { type ClientRequest, parseRequest, readBody } from "../body.ts";
 import { relay } from "../relay.ts";
 
 const decoder = new TextDecoder();
@@ -49,16 +57,7 @@ export function proxy(api: Api): Handler {
     record.model = request.model;
     record.stream = request.stream;
 
-    const all = rt.models.resolve(request.model);
-    if (!all) {
-      throw new ProxyError(
-        404,
-        `unknown model '${request.model}'; configured: ${rt.models.names().join(", ")}`,
-        "model_not_found",
-      );
-    }
-    const serves = (d: Deployment) => d.provider.provider.apis.includes(api);
-    const deployments = all.every(serves) ? all : all.filter(serves);
+    const deployments = deploymentsFor(rt, api, request.model);
     if (deployments.length === 0) {
       if (api === "count_tokens") return localTokenCount(request.body);
       throw new ProxyError(
@@ -68,18 +67,92 @@ export function proxy(api: Api): Handler {
       );
     }
 
-    const routed = await rt.router.route({
-      api,
-      request,
-      headers: forwardableHeaders(req.headers),
-      query: request.plainText ? "" : ctx.query,
-      signal: req.signal,
-      attempts: record.attempts,
-    }, deployments);
+    const headers = forwardableHeaders(req.headers);
+    const companion = rt.splitter?.applies(api, request.model, req.headers)
+      ? startCompanion(rt, rt.splitter, {
+        api,
+        request,
+        headers,
+        requestId: record.request_id,
+        signal: req.signal,
+      })
+      : undefined;
+    let routed: Routed;
+    try {
+      routed = await rt.router.route({
+        api,
+        request,
+        headers,
+        query: request.plainText ? "" : ctx.query,
+        signal: req.signal,
+        attempts: record.attempts,
+      }, deployments);
+    } catch (err) {
+      companion?.cancel();
+      throw err;
+    }
     record.provider = routed.deployment.provider.name;
     record.upstream_model = routed.model;
-    return respond(api, routed, ctx);
+    const res = respond(api, routed, ctx);
+    if (!companion) return res;
+    if (!routed.outcome.ok) {
+      companion.cancel();
+      return res;
+    }
+    const separator = rt.splitter!.config.separator;
+    if (!request.stream) {
+      const text = await companionText(companion);
+      return text
+        ? new Response(appendToJson(api, routed.outcome.bytes!, separator + text), res)
+        : res;
+    }
+    return new Response(spliceStream(api, res.body!, companion, separator), res);
   };
+}
+
+/** The deployments of `model` that serve `api`; 404 for a model no entry matches. */
+function deploymentsFor(rt: Runtime, api: Api, model: string): readonly Deployment[] {
+  const all = rt.models.resolve(model);
+  if (!all) {
+    throw new ProxyError(
+      404,
+      `unknown model '${model}'; configured: ${rt.models.names().join(", ")}`,
+      "model_not_found",
+    );
+  }
+  const serves = (d: Deployment) => d.provider.provider.apis.includes(api);
+  return all.every(serves) ? all : all.filter(serves);
+}
+
+interface CompanionStart {
+  api: Api;
+  request: ClientRequest;
+  headers: Record<string, string>;
+  requestId: string;
+  signal: AbortSignal;
+}
+
+/** Starts the splitter's companion request at once, through the normal routing. */
+function startCompanion(rt: Runtime, splitter: Splitter, start: CompanionStart): Companion {
+  const body = splitter.companionBody(start.api, start.request.body, start.request.stream);
+  const request: ClientRequest = {
+    body,
+    raw: undefined,
+    model: splitter.config.model,
+    stream: start.request.stream,
+    plainText: false,
+  };
+  return new Companion(
+    (signal) =>
+      rt.router.route(
+        { api: start.api, request, headers: start.headers, query: "", signal, attempts: [] },
+        deploymentsFor(rt, start.api, splitter.config.model),
+      ),
+    splitter.config.timeout_s * 1000,
+    rt.logger,
+    start.requestId,
+    start.signal,
+  );
 }
 
 /** The routed answer as the client's response. */

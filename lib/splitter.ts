@@ -1,0 +1,281 @@
+/**
+ * The splitter (SPEC §8): a companion request (grammar correction of the last
+ * user message) runs beside the main one; its text follows the main answer
+ * after a separator. The main answer streams untouched; the companion can
+ * only add to it, never break it.
+ */
+import type { SplitterConfig } from "./config/schema.ts";
+import type { Logger } from "./observe/log.ts";
+import type { Api } from "./providers/types.ts";
+import { globToRegExp, matchesAny } from "./glob.ts";
+import type { Routed } from "./routing/router.ts";
+import { type AnswerEvent, answerText } from "./translate/answer.ts";
+import { chatStreamDecoder, decodeChatCompletion } from "./translate/chat_decode.ts";
+import { decodeMessage, messagesStreamDecoder } from "./translate/messages_decode.ts";
+import { lastUserText } from "./translate/prompt_text.ts";
+import { sse, sseMessages } from "./translate/sse.ts";
+import { DEFAULT_MAX_TOKENS } from "./server/body.ts";
+
+/** The request header that turns the companion off for one request. */
+export const OPT_OUT_HEADER = "x-switchyard-splitter";
+
+/** The splitter as configured, ready to match requests. */
+export class Splitter {
+  readonly #models: RegExp[];
+
+  constructor(readonly config: SplitterConfig) {
+    this.#models = config.models.map(globToRegExp);
+  }
+
+  /** True when this request gets a companion. */
+  applies(api: Api, model: string, headers: Headers): boolean {
+    return (api === "chat" || api === "messages") && matchesAny(this.#models, model) &&
+      headers.get(OPT_OUT_HEADER)?.toLowerCase() !== "off";
+  }
+
+  /** The companion's request body, in the client's API. */
+  companionBody(api: Api, main: Record<string, unknown>, stream: boolean): Record<string, unknown> {
+    const prompt = this.config.prompt.replaceAll("{message}", lastUserText(main));
+    const body: Record<string, unknown> = {
+      model: this.config.model,
+      messages: [{ role: "user", content: prompt }],
+      temperature: this.config.temperature,
+      stream,
+    };
+    if (api === "messages") body.max_tokens = DEFAULT_MAX_TOKENS;
+    return body;
+  }
+}
+
+/** A companion under way: its text as it arrives; failures end it quietly (and are logged). */
+export class Companion {
+  readonly #abort = new AbortController();
+  readonly #routed: Promise<Routed | null>;
+
+  constructor(
+    start: (signal: AbortSignal) => Promise<Routed>,
+    readonly timeoutMs: number,
+    readonly logger: Logger,
+    readonly requestId: string,
+    clientSignal: AbortSignal,
+  ) {
+    const signal = AbortSignal.any([
+      this.#abort.signal,
+      clientSignal,
+      AbortSignal.timeout(timeoutMs),
+    ]);
+    this.#routed = start(signal).catch((err) => {
+      this.#fail(err);
+      return null;
+    });
+  }
+
+  /** Stops the companion (the main request failed, or the client left). */
+  cancel(): void {
+    this.#abort.abort(new Error("companion cancelled"));
+  }
+
+  /** The companion's text, piece by piece; nothing at all if it fails or says nothing. */
+  async *pieces(): AsyncGenerator<string> {
+    const routed = await this.#routed;
+    if (!routed) return;
+    const { outcome } = routed;
+    if (!outcome.ok) return this.#fail(new Error(`upstream ${outcome.status}`));
+    let said = false;
+    try {
+      if (outcome.bytes) {
+        const json = JSON.parse(new TextDecoder().decode(outcome.bytes));
+        const text = answerText(
+          routed.api === "messages" ? decodeMessage(json) : decodeChatCompletion(json),
+        );
+        if (text) yield (said = true, text);
+      } else {
+        const decoder = routed.api === "messages" ? messagesStreamDecoder() : chatStreamDecoder();
+        const events: ReadableStream<AnswerEvent> = sseMessages(outcome.response.body!).pipeThrough(
+          decoder,
+        );
+        for await (const ev of events) {
+          if (ev.type === "text" && ev.text) yield (said = true, ev.text);
+        }
+      }
+    } catch (err) {
+      return this.#fail(err);
+    }
+    if (!said) this.logger.warn(`splitter: companion for ${this.requestId} returned no text`);
+  }
+
+  #fail(err: unknown): void {
+    const reason = this.#abort.signal.aborted
+      ? "cancelled"
+      : (err as Error)?.message ?? String(err);
+    this.logger.warn(`splitter: companion for ${this.requestId} failed: ${reason}`);
+  }
+}
+
+/** The companion's whole text (or "" when it failed or timed out). */
+export async function companionText(companion: Companion): Promise<string> {
+  let text = "";
+  for await (const piece of companion.pieces()) text += piece;
+  return text;
+}
+
+/** A JSON answer with `separator + text` appended to its text. */
+export function appendToJson(api: Api, bytes: Uint8Array, addition: string): string {
+  const json = JSON.parse(new TextDecoder().decode(bytes));
+  if (api === "messages") {
+    const content = (json.content ??= []) as { type: string; text?: string }[];
+    const last = content.findLast((b) => b.type === "text");
+    if (last) last.text = (last.text ?? "") + addition;
+    else content.push({ type: "text", text: addition });
+  } else {
+    const message = json.choices?.[0]?.message;
+    if (message) message.content = (message.content ?? "") + addition;
+  }
+  return JSON.stringify(json);
+}
+
+/** Splits SSE text into whole raw events (each with its blank line), so passed-through events keep their bytes. */
+function rawEvents(): TransformStream<string, string> {
+  let buffer = "";
+  const boundary = /\r?\n\r?\n/g;
+  return new TransformStream<string, string>({
+    transform(text, out) {
+      buffer += text;
+      let start = 0;
+      boundary.lastIndex = 0;
+      for (let m = boundary.exec(buffer); m; m = boundary.exec(buffer)) {
+        out.enqueue(buffer.slice(start, m.index + m[0].length));
+        start = m.index + m[0].length;
+      }
+      buffer = buffer.slice(start);
+    },
+    flush(out) {
+      if (buffer) out.enqueue(buffer);
+    },
+  });
+}
+
+/** Where the companion's text goes into a streamed answer, and how its events look. */
+interface Injector {
+  /** True when `event` ends the main text: the companion goes before it. */
+  endsText(event: string): boolean;
+  /** The main text's last piece, when the ending event carries one, and the rest of that event. */
+  split(event: string): [string, string] | null;
+  /** Sees every passed-through event (for ids and block indexes). */
+  see(event: string): void;
+  /** Events to emit before the first companion piece. */
+  open(): string;
+  piece(text: string): string;
+  close(): string;
+}
+
+function chatInjector(): Injector {
+  let head: Record<string, unknown> | null = null;
+  const chunk = (delta: Record<string, unknown>) =>
+    sse(
+      JSON.stringify({
+        ...head,
+        object: "chat.completion.chunk",
+        choices: [{ index: 0, delta, logprobs: null, finish_reason: null }],
+      }),
+    );
+  return {
+    endsText: (event) => /"finish_reason":\s*"/.test(event) || event.startsWith("data: [DONE]"),
+    split(event) {
+      if (!event.startsWith("data: {")) return null;
+      const json = JSON.parse(event.slice(6));
+      const choice = json.choices?.[0];
+      if (!choice?.delta?.content) return null;
+      const text = { ...json, choices: [{ ...choice, finish_reason: null }] };
+      const end = { ...json, choices: [{ ...choice, delta: {} }] };
+      return [sse(JSON.stringify(text)), sse(JSON.stringify(end))];
+    },
+    see(event) {
+      if (head || !event.startsWith("data: {")) return;
+      const first = JSON.parse(event.slice(6));
+      head = { id: first.id, created: first.created, model: first.model };
+    },
+    open: () => "",
+    piece: (text) => chunk({ content: text }),
+    close: () => "",
+  };
+}
+
+function messagesInjector(): Injector {
+  let lastIndex = -1;
+  let index = 0;
+  return {
+    endsText: (event) => event.startsWith("event: message_delta"),
+    split: () => null,
+    see(event) {
+      const m = /"type":"content_block_start","index":(\d+)/.exec(event);
+      if (m) lastIndex = Math.max(lastIndex, Number(m[1]));
+    },
+    open() {
+      index = lastIndex + 1;
+      return sse(
+        JSON.stringify({
+          type: "content_block_start",
+          index,
+          content_block: { type: "text", text: "" },
+        }),
+        "content_block_start",
+      );
+    },
+    piece: (text) =>
+      sse(
+        JSON.stringify({ type: "content_block_delta", index, delta: { type: "text_delta", text } }),
+        "content_block_delta",
+      ),
+    close: () => sse(JSON.stringify({ type: "content_block_stop", index }), "content_block_stop"),
+  };
+}
+
+/**
+ * The main stream with the companion's text spliced in where the main text
+ * ends (OpenAI: before the chunk carrying `finish_reason`; Anthropic: as a new
+ * text block before `message_delta`). The separator goes out only with the
+ * companion's first piece, so a companion that says nothing changes nothing.
+ */
+export function spliceStream(
+  api: Api,
+  main: ReadableStream<Uint8Array>,
+  companion: Companion,
+  separator: string,
+): ReadableStream<Uint8Array> {
+  const injector = api === "messages" ? messagesInjector() : chatInjector();
+  let injected = false;
+  const inject = async (out: TransformStreamDefaultController<string>) => {
+    injected = true;
+    let first = true;
+    for await (const piece of companion.pieces()) {
+      if (first) out.enqueue(injector.open() + injector.piece(separator));
+      first = false;
+      out.enqueue(injector.piece(piece));
+    }
+    if (!first) out.enqueue(injector.close());
+  };
+  return main
+    .pipeThrough(new TextDecoderStream())
+    .pipeThrough(rawEvents())
+    .pipeThrough(
+      new TransformStream<string, string>({
+        async transform(event, out) {
+          injector.see(event);
+          if (!injected && injector.endsText(event)) {
+            const parts = injector.split(event);
+            if (parts) out.enqueue(parts[0]);
+            await inject(out);
+            event = parts ? parts[1] : event;
+          }
+          out.enqueue(event);
+        },
+        // The main answer never reached its end (it failed): the companion is not wanted.
+        flush: () => {
+          if (!injected) companion.cancel();
+        },
+        cancel: () => companion.cancel(),
+      }),
+    )
+    .pipeThrough(new TextEncoderStream());
+}
