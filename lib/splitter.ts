@@ -9,11 +9,10 @@ import type { Logger } from "./observe/log.ts";
 import type { Api } from "./providers/types.ts";
 import { globToRegExp, matchesAny } from "./glob.ts";
 import type { Routed } from "./routing/router.ts";
-import { type AnswerEvent, answerText } from "./translate/answer.ts";
-import { chatStreamDecoder, decodeChatCompletion } from "./translate/chat_decode.ts";
-import { decodeMessage, messagesStreamDecoder } from "./translate/messages_decode.ts";
+import { answerText } from "./translate/answer.ts";
+import { decodeAnswer, decodeStream } from "./translate/plan.ts";
 import { lastUserText } from "./translate/prompt_text.ts";
-import { sse, sseMessages } from "./translate/sse.ts";
+import { sse } from "./translate/sse.ts";
 import { DEFAULT_MAX_TOKENS } from "./server/body.ts";
 
 /** The request header that turns the companion off for one request. */
@@ -83,18 +82,13 @@ export class Companion {
     if (!outcome.ok) return this.#fail(new Error(`upstream ${outcome.status}`));
     let said = false;
     try {
+      // The companion's answer is read in the upstream's own format, whatever the client's.
       if (outcome.bytes) {
         const json = JSON.parse(new TextDecoder().decode(outcome.bytes));
-        const text = answerText(
-          routed.api === "messages" ? decodeMessage(json) : decodeChatCompletion(json),
-        );
+        const text = answerText(decodeAnswer(routed.api, json));
         if (text) yield (said = true, text);
       } else {
-        const decoder = routed.api === "messages" ? messagesStreamDecoder() : chatStreamDecoder();
-        const events: ReadableStream<AnswerEvent> = sseMessages(outcome.response.body!).pipeThrough(
-          decoder,
-        );
-        for await (const ev of events) {
+        for await (const ev of decodeStream(routed.api, outcome.response.body!)) {
           if (ev.type === "text" && ev.text) yield (said = true, ev.text);
         }
       }

@@ -15,6 +15,8 @@ import { tryOrder } from "./balance.ts";
 import { Cooldown } from "./cooldown.ts";
 import type { Deployment } from "./resolve.ts";
 import { retryable, retryDelayMs } from "./retry.ts";
+import type { Drop } from "../translate/chat_messages.ts";
+import { type Translation, translationFor } from "../translate/plan.ts";
 
 export interface RouteRequest {
   api: Api;
@@ -25,6 +27,8 @@ export interface RouteRequest {
   signal: AbortSignal;
   /** Filled with every try, for errors and logs. */
   attempts: Attempt[];
+  /** Told what a translation had to drop. */
+  drop?: Drop;
 }
 
 /** What served the request: a success, or an upstream client error to pass back as it is. */
@@ -32,6 +36,8 @@ export interface Routed {
   deployment: Deployment;
   /** The API the upstream was called in (its answer is in this format). */
   api: Api;
+  /** How the answer goes back to the client's API; undefined when the formats match. */
+  translation?: Translation;
   /** The upstream model name actually sent. */
   model: string;
   outcome: Served | Failed;
@@ -63,12 +69,16 @@ export class Router {
     for (const d of queue) {
       const model = d.model === "*" ? req.request.model : d.model;
       const retry = d.provider.config.retry;
+      const translation = d.provider.provider.apis.includes(req.api)
+        ? undefined
+        : translationFor(req.api, d.provider.provider.apis) ?? undefined;
+      const call = this.#call(model, req, translation);
       for (let n = 1;; n++) {
         if (req.signal.aborted) {
           throw new ProxyError(499, "client disconnected", "client_closed_request");
         }
         const started = performance.now();
-        const outcome = await attempt(d, this.#call(model, req));
+        const outcome = await attempt(d, call);
         req.attempts.push({
           provider: d.provider.name,
           model,
@@ -78,10 +88,12 @@ export class Router {
         });
         if (outcome.ok) {
           this.cooldown.success(d.id);
-          return { deployment: d, api: req.api, model, outcome };
+          return { deployment: d, api: call.api, translation, model, outcome };
         }
         // Not the deployment's fault: the client's request goes back as the upstream judged it.
-        if (!this.#fallsBack(outcome)) return { deployment: d, api: req.api, model, outcome };
+        if (!this.#fallsBack(outcome)) {
+          return { deployment: d, api: call.api, translation, model, outcome };
+        }
         this.cooldown.failure(d.id);
         last = outcome;
         if (n >= retry.attempts || !retryable(outcome, retry)) break;
@@ -102,9 +114,21 @@ export class Router {
     return f.status === null || f.status >= 500 || this.#fallbackOn.has(f.status);
   }
 
-  #call(model: string, req: RouteRequest): UpstreamCall {
+  #call(model: string, req: RouteRequest, translation: Translation | undefined): UpstreamCall {
     const { body, raw } = req.request;
     const same = model === body.model;
+    if (translation) {
+      return {
+        api: translation.api,
+        model,
+        body: translation.request({ ...body, model }, req.drop ?? (() => {})),
+        stream: req.request.stream,
+        // The client's query string and vendor headers belong to its own API.
+        headers: withoutVendorHeaders(req.headers),
+        query: "",
+        signal: req.signal,
+      };
+    }
     return {
       api: req.api,
       model,
@@ -117,4 +141,11 @@ export class Router {
       signal: req.signal,
     };
   }
+}
+
+/** Headers of one vendor's API (`anthropic-*`, `openai-*`) mean nothing to another's. */
+function withoutVendorHeaders(headers: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name in headers) if (!/^(anthropic|openai)-/.test(name)) out[name] = headers[name];
+  return out;
 }

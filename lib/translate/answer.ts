@@ -112,6 +112,8 @@ export class AnswerCollector {
     usage: emptyUsage(),
   };
   readonly #tools = new Map<number, ToolCallBlock>();
+  /** True once the answer reported usage. */
+  sawUsage = false;
 
   add(ev: AnswerEvent): void {
     const a = this.answer;
@@ -146,6 +148,7 @@ export class AnswerCollector {
         break;
       }
       case "usage":
+        this.sawUsage = true;
         mergeUsage(a.usage, ev.usage);
         break;
       case "finish":

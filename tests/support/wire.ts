@@ -51,9 +51,28 @@ export function openAIChatJSON(
   );
 }
 
-/** The SSE events of a streamed chat completion, one string per event. */
-export function openAIChatEvents(
-  pieces: string[],
+/** A piece of an answer for the stream builders: text, a tool call, or reasoning. */
+export type Part =
+  | { text: string[] }
+  | { tool: { id: string; name: string; args: string[] } }
+  | { thinking: string[]; signature?: string };
+
+const openAIUsage = (t: Tokens) => ({
+  prompt_tokens: t.input,
+  completion_tokens: t.output,
+  total_tokens: t.input + t.output,
+  prompt_tokens_details: { cached_tokens: t.cacheRead ?? 0, audio_tokens: 0 },
+  completion_tokens_details: {
+    reasoning_tokens: 0,
+    audio_tokens: 0,
+    accepted_prediction_tokens: 0,
+    rejected_prediction_tokens: 0,
+  },
+});
+
+/** The SSE events of a streamed chat completion with text, tool calls and reasoning (`reasoning_content`). */
+export function openAIStream(
+  parts: Part[],
   t: Tokens | null = { input: 9, output: 12 },
   model = "gpt-4o-2024-08-06",
 ): string[] {
@@ -75,25 +94,43 @@ export function openAIChatEvents(
       })
     }\n\n`;
   const events = [chunk({ role: "assistant", content: "", refusal: null }, null)];
-  for (const p of pieces) events.push(chunk({ content: p }, null));
-  events.push(chunk({}, "stop"));
+  let calls = 0;
+  for (const p of parts) {
+    if ("text" in p) { for (const content of p.text) events.push(chunk({ content }, null)); }
+    else if ("thinking" in p) {
+      for (const r of p.thinking) events.push(chunk({ reasoning_content: r }, null));
+    } else {
+      const index = calls++;
+      events.push(
+        chunk({
+          tool_calls: [{
+            index,
+            id: p.tool.id,
+            type: "function",
+            function: { name: p.tool.name, arguments: "" },
+          }],
+        }, null),
+      );
+      for (const a of p.tool.args) {
+        events.push(chunk({ tool_calls: [{ index, function: { arguments: a } }] }, null));
+      }
+    }
+  }
+  events.push(chunk({}, calls ? "tool_calls" : "stop"));
   if (t) {
-    const usage = {
-      prompt_tokens: t.input,
-      completion_tokens: t.output,
-      total_tokens: t.input + t.output,
-      prompt_tokens_details: { cached_tokens: t.cacheRead ?? 0, audio_tokens: 0 },
-      completion_tokens_details: {
-        reasoning_tokens: 0,
-        audio_tokens: 0,
-        accepted_prediction_tokens: 0,
-        rejected_prediction_tokens: 0,
-      },
-    };
-    events.push(`data: ${JSON.stringify({ ...head, choices: [], usage })}\n\n`);
+    events.push(`data: ${JSON.stringify({ ...head, choices: [], usage: openAIUsage(t) })}\n\n`);
   }
   events.push("data: [DONE]\n\n");
   return events;
+}
+
+/** The SSE events of a streamed chat completion of plain text. */
+export function openAIChatEvents(
+  pieces: string[],
+  t: Tokens | null = { input: 9, output: 12 },
+  model = "gpt-4o-2024-08-06",
+): string[] {
+  return openAIStream([{ text: pieces }], t, model);
 }
 
 /** An Anthropic `message` as the Messages API sends it. */
@@ -124,15 +161,15 @@ export function anthropicJSON(
   });
 }
 
-/** The SSE events of a streamed Anthropic message, one string per event. */
-export function anthropicEvents(
-  pieces: string[],
+/** The SSE events of a streamed Anthropic message with text, tool_use and thinking blocks. */
+export function anthropicStream(
+  parts: Part[],
   t: Tokens = { input: 21, output: 9 },
   model = "claude-sonnet-4-5-20250929",
 ): string[] {
   const ev = (type: string, data: Record<string, unknown>) =>
     `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
-  return [
+  const events = [
     ev("message_start", {
       message: {
         id: "msg_013Zva2CMHLNnXjNJJKqJ2EF",
@@ -155,18 +192,120 @@ export function anthropicEvents(
         },
       },
     }),
-    ev("content_block_start", { index: 0, content_block: { type: "text", text: "" } }),
-    ev("ping", {}),
-    ...pieces.map((text) =>
-      ev("content_block_delta", { index: 0, delta: { type: "text_delta", text } })
-    ),
-    ev("content_block_stop", { index: 0 }),
+  ];
+  let tools = false;
+  parts.forEach((p, index) => {
+    if ("text" in p) {
+      events.push(ev("content_block_start", { index, content_block: { type: "text", text: "" } }));
+      if (index === 0) events.push(ev("ping", {}));
+      for (const text of p.text) {
+        events.push(ev("content_block_delta", { index, delta: { type: "text_delta", text } }));
+      }
+    } else if ("thinking" in p) {
+      events.push(
+        ev("content_block_start", {
+          index,
+          content_block: { type: "thinking", thinking: "", signature: "" },
+        }),
+      );
+      for (const thinking of p.thinking) {
+        events.push(
+          ev("content_block_delta", { index, delta: { type: "thinking_delta", thinking } }),
+        );
+      }
+      events.push(
+        ev("content_block_delta", {
+          index,
+          delta: { type: "signature_delta", signature: p.signature ?? "sig" },
+        }),
+      );
+    } else {
+      tools = true;
+      events.push(
+        ev("content_block_start", {
+          index,
+          content_block: { type: "tool_use", id: p.tool.id, name: p.tool.name, input: {} },
+        }),
+      );
+      for (const partial_json of ["", ...p.tool.args]) {
+        events.push(
+          ev("content_block_delta", { index, delta: { type: "input_json_delta", partial_json } }),
+        );
+      }
+    }
+    events.push(ev("content_block_stop", { index }));
+  });
+  events.push(
     ev("message_delta", {
-      delta: { stop_reason: "end_turn", stop_sequence: null },
+      delta: { stop_reason: tools ? "tool_use" : "end_turn", stop_sequence: null },
       usage: { output_tokens: t.output },
     }),
     ev("message_stop", {}),
-  ];
+  );
+  return events;
+}
+
+/** The SSE events of a streamed Anthropic message of plain text. */
+export function anthropicEvents(
+  pieces: string[],
+  t: Tokens = { input: 21, output: 9 },
+  model = "claude-sonnet-4-5-20250929",
+): string[] {
+  return anthropicStream([{ text: pieces }], t, model);
+}
+
+/** Ollama's `/api/chat` NDJSON lines (content pieces, then the final line with counts). */
+export function ollamaLines(
+  pieces: string[],
+  toolCalls: { name: string; arguments: Record<string, unknown> }[] = [],
+  model = "llama3.2",
+): string[] {
+  const at = "2026-11-23T05:00:00.000000Z";
+  const lines = pieces.map((content) =>
+    JSON.stringify({ model, created_at: at, message: { role: "assistant", content }, done: false })
+  );
+  if (toolCalls.length) {
+    lines.push(
+      JSON.stringify({
+        model,
+        created_at: at,
+        message: {
+          role: "assistant",
+          content: "",
+          tool_calls: toolCalls.map((f) => ({ function: f })),
+        },
+        done: false,
+      }),
+    );
+  }
+  lines.push(JSON.stringify({
+    model,
+    created_at: at,
+    message: { role: "assistant", content: "" },
+    done_reason: "stop",
+    done: true,
+    total_duration: 4883583458,
+    load_duration: 1334875,
+    prompt_eval_count: 26,
+    prompt_eval_duration: 342546000,
+    eval_count: 7,
+    eval_duration: 4535599000,
+  }));
+  return lines.map((l) => l + "\n");
+}
+
+/** A whole Ollama `/api/chat` answer. */
+export function ollamaJSON(content: string, model = "llama3.2"): string {
+  return JSON.stringify({
+    model,
+    created_at: "2026-11-23T05:00:00.000000Z",
+    message: { role: "assistant", content },
+    done_reason: "stop",
+    done: true,
+    total_duration: 4883583458,
+    prompt_eval_count: 26,
+    eval_count: 7,
+  });
 }
 
 export function sseResponse(body: BodyInit, status = 200): Response {

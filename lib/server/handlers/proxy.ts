@@ -2,15 +2,12 @@
  * The model-routed endpoints: read the body once, resolve the model, route,
  * and relay what the upstream said — byte for byte when formats match.
  */
-import { errorEvent, ProxyError } from "../../errors.ts";
-import { usageOfBody, UsageTap } from "../../observe/usage_tap.ts";
-import { type BodyObserver, observeBody } from "../../providers/http.ts";
+import { ProxyError } from "../../errors.ts";
 import type { Api } from "../../providers/types.ts";
 import type { Deployment } from "../../routing/resolve.ts";
 import type { Routed } from "../../routing/router.ts";
 import { estimateTokens } from "../../translate/answer.ts";
 import { allPromptText } from "../../translate/prompt_text.ts";
-import { usageReader } from "../../translate/usage.ts";
 import { forwardableHeaders } from "../../transforms/headers.ts";
 import type { Runtime } from "../../runtime.ts";
 import {
@@ -20,12 +17,10 @@ import {
   spliceStream,
   type Splitter,
 } from "../../splitter.ts";
-import type { Handler, RequestContext } from "../app.ts";
+import type { Handler } from "../app.ts";
 import { type ClientRequest, parseRequest, readBody } from "../body.ts";
-import { relay } from "../relay.ts";
-
-const decoder = new TextDecoder();
-const encoder = new TextEncoder();
+import { respond } from "../respond.ts";
+import { canServe } from "../../translate/plan.ts";
 
 const ROUTE_NAMES: Record<Api, string> = {
   chat: "/v1/chat/completions",
@@ -60,9 +55,12 @@ export function proxy(api: Api): Handler {
     const deployments = deploymentsFor(rt, api, request.model);
     if (deployments.length === 0) {
       if (api === "count_tokens") return localTokenCount(request.body);
+      const why = rt.config.routing.translate
+        ? ""
+        : " in its own format (routing.translate is false)";
       throw new ProxyError(
         404,
-        `model '${request.model}' has no deployment that serves ${ROUTE_NAMES[api]}`,
+        `model '${request.model}' has no deployment that serves ${ROUTE_NAMES[api]}${why}`,
         "model_not_found",
       );
     }
@@ -86,6 +84,7 @@ export function proxy(api: Api): Handler {
         query: request.plainText ? "" : ctx.query,
         signal: req.signal,
         attempts: record.attempts,
+        drop: (what) => rt.logger.debug(`${record.request_id}: translation dropped ${what}`),
       }, deployments);
     } catch (err) {
       companion?.cancel();
@@ -93,7 +92,7 @@ export function proxy(api: Api): Handler {
     }
     record.provider = routed.deployment.provider.name;
     record.upstream_model = routed.model;
-    const res = respond(api, routed, ctx);
+    const res = respond(api, routed, request, ctx);
     if (!companion) return res;
     if (!routed.outcome.ok) {
       companion.cancel();
@@ -102,9 +101,8 @@ export function proxy(api: Api): Handler {
     const separator = rt.splitter!.config.separator;
     if (!request.stream) {
       const text = await companionText(companion);
-      return text
-        ? new Response(appendToJson(api, routed.outcome.bytes!, separator + text), res)
-        : res;
+      // Appended to the client's own format (the answer may have been translated).
+      return text ? new Response(appendToJson(api, await res.bytes(), separator + text), res) : res;
     }
     return new Response(spliceStream(api, res.body!, companion, separator), res);
   };
@@ -120,7 +118,8 @@ function deploymentsFor(rt: Runtime, api: Api, model: string): readonly Deployme
       "model_not_found",
     );
   }
-  const serves = (d: Deployment) => d.provider.provider.apis.includes(api);
+  const serves = (d: Deployment) =>
+    canServe(api, d.provider.provider.apis, rt.config.routing.translate);
   return all.every(serves) ? all : all.filter(serves);
 }
 
@@ -153,34 +152,6 @@ function startCompanion(rt: Runtime, splitter: Splitter, start: CompanionStart):
     start.requestId,
     start.signal,
   );
-}
-
-/** The routed answer as the client's response. */
-function respond(api: Api, routed: Routed, ctx: RequestContext): Response {
-  const { outcome } = routed;
-  const read = usageReader(api);
-  if (!outcome.ok) {
-    // An upstream client error goes back as it is, but never with the provider's key in it.
-    const text = ctx.rt.redactor.text(decoder.decode(outcome.bytes ?? new Uint8Array()));
-    ctx.record.error = `upstream ${outcome.status}`;
-    return new Response(text, { status: outcome.status!, headers: outcome.response!.headers });
-  }
-  const res = outcome.response;
-  if (outcome.bytes) {
-    if (read) ctx.record.usage = usageOfBody(outcome.bytes, read);
-    return res.bodyUsed ? new Response(outcome.bytes, res) : res;
-  }
-  const tap = read ? new UsageTap(read, api === "messages") : undefined;
-  ctx.deferred = true;
-  const observer: BodyObserver = {
-    chunk: (chunk) => tap?.push(chunk),
-    end: (error) => {
-      ctx.record.usage = tap?.finish() ?? null;
-      ctx.finish(undefined, error ? (error as Error).message ?? String(error) : null);
-      return error ? encoder.encode(errorEvent(ctx.format, error)) : undefined;
-    },
-  };
-  return observeBody(res, observer) ? res : new Response(relay(res.body!, observer), res);
 }
 
 /** `count_tokens` for a model no Anthropic deployment serves: a local estimate (~4 characters a token). */
