@@ -20,6 +20,7 @@ import {
   ollamaStreamDecoder,
   ollamaToEmbeddings,
 } from "./ollama.ts";
+import { encodeResponse, responsesStreamEncoder, responsesToChat } from "./responses.ts";
 import { sseMessages } from "./sse.ts";
 
 type Json = Record<string, unknown>;
@@ -46,6 +47,7 @@ export interface Translation {
 const TARGETS: Partial<Record<Api, Api[]>> = {
   chat: ["messages", "ollama_chat"],
   messages: ["chat", "ollama_chat"],
+  responses: ["chat", "messages", "ollama_chat"],
   embeddings: ["ollama_embed"],
 };
 
@@ -63,7 +65,9 @@ export function canServe(client: Api, apis: readonly Api[], translate: boolean):
 
 /** A client request in the chat shape. */
 function toChat(client: Api, body: Json, drop: Drop): Json {
-  return client === "messages" ? messagesToChat(body, drop) : body;
+  if (client === "messages") return messagesToChat(body, drop);
+  if (client === "responses") return responsesToChat(body, drop);
+  return body;
 }
 
 /** A chat-shaped request in the provider's API. */
@@ -93,12 +97,15 @@ export function decodeStream(
   );
 }
 
-function encodeAnswer(client: Api, answer: Answer): Json {
-  return client === "messages" ? encodeMessage(answer) : encodeChatCompletion(answer);
+function encodeAnswer(client: Api, answer: Answer, request: Json): Json {
+  if (client === "messages") return encodeMessage(answer);
+  if (client === "responses") return encodeResponse(answer, request);
+  return encodeChatCompletion(answer);
 }
 
 function streamEncoder(client: Api, request: Json): TransformStream<AnswerEvent, string> {
   if (client === "messages") return messagesStreamEncoder();
+  if (client === "responses") return responsesStreamEncoder(request);
   const options = request.stream_options as Json | undefined;
   return chatStreamEncoder({ includeUsage: options?.include_usage === true });
 }
@@ -119,12 +126,12 @@ function translatedError(status: number, bytes: Uint8Array | undefined, format: 
   return errorBody(format, new ProxyError(status, `upstream: ${errorMessage(bytes)}`));
 }
 
-/** Chat-like conversations: chat ⇄ messages, either ⇄ Ollama. */
+/** Conversations: chat ⇄ messages, the Responses API to either, any of them to Ollama. */
 function conversation(client: Api, provider: Api): Translation {
   return {
     api: provider,
     request: (body, drop) => fromChat(provider, toChat(client, body, drop), drop),
-    answer: (json) => encodeAnswer(client, decodeAnswer(provider, json)),
+    answer: (json, request) => encodeAnswer(client, decodeAnswer(provider, json), request),
     stream(body, request, collector) {
       return decodeStream(provider, body)
         .pipeThrough(
