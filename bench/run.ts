@@ -4,7 +4,8 @@
  * floor) and through switchyard with a realistic config — in one run, proxy
  * and load generator pinned to different cores.
  *
- *   deno task bench [--duration 5] [--targets direct,floor,...] [--scenarios chat,...] [--conns 16,64] [--no-scale]
+ *   deno task bench [--duration 5] [--targets direct,floor,...] [--scenarios chat,...] [--conns 16,64]
+ *                   [--no-scale] [--only-variants]
  *
  * Per target and scenario: requests/s, p50/p99 latency, p50 added over direct,
  * CPU µs per request and peak RSS of the proxy process, and the ratios to the
@@ -23,6 +24,7 @@ const { values } = parseArgs({
     scenarios: { type: "string", default: "chat,chat-stream,messages,messages-stream" },
     conns: { type: "string", default: "16,64" },
     "no-scale": { type: "boolean", default: false },
+    "only-variants": { type: "boolean", default: false },
   },
 });
 const DURATION = Number(values.duration);
@@ -95,6 +97,15 @@ function switchyardConfig(upstream: string, extra: Record<string, unknown> = {})
     ...extra,
   });
 }
+
+/** One regex and one JSONPath transform on the benchmark's chat model. */
+const ONE_TRANSFORM = {
+  transforms: [{
+    models: ["bench-gpt"],
+    regex: [{ pattern: "\\bplease\\b", replace: "kindly", flags: "gi", roles: ["user"] }],
+    jsonpath: { set: { "$.metadata.source": "switchyard" } },
+  }],
+};
 
 interface Target {
   name: string;
@@ -235,8 +246,10 @@ const rows: Row[] = [];
 const ttfbs: Record<string, Record<string, number>> = {};
 const upstream = await spawnListening([`${HERE}mock_upstream.ts`], LOAD_CPU);
 const conns = values.conns.split(",").map(Number);
+const lines: string[] = [];
+if (values["only-variants"]) lines.push(...(await variants(upstream.url)));
 
-for (const target of TARGETS) {
+for (const target of values["only-variants"] ? [] : TARGETS) {
   await using proc = await target.start(upstream.url);
   const base = proc?.url ?? upstream.url;
   for (const s of SCENARIOS) {
@@ -266,49 +279,57 @@ for (const target of TARGETS) {
   }
 }
 
-const lines: string[] = [];
-const find = (t: string, s: string, c: number) =>
-  rows.find((r) => r.target === t && r.scenario === s && r.conns === c);
-lines.push(
-  "| target | scenario | conns | req/s | p50 ms | p99 ms | added p50 ms | CPU µs/req | peak RSS MB | CPU × floor | req/s × floor | errors |",
-  "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
-);
-for (const r of rows) {
-  const direct = find("direct", r.scenario, r.conns);
-  const floor = find("floor", r.scenario, r.conns);
-  const f = (
-    n: number | null | undefined,
-    d = 0,
-  ) => (n === null || n === undefined || Number.isNaN(n) ? "–" : n.toFixed(d));
-  lines.push(
-    `| ${r.target} | ${r.scenario} | ${r.conns} | ${f(r.wrk.rps)} | ${f(r.wrk.p50, 2)} | ${
-      f(r.wrk.p99, 2)
-    } | ${direct && r.target !== "direct" ? f(r.wrk.p50 - direct.wrk.p50, 2) : "–"} | ${
-      f(r.cpuPerReq)
-    } | ${f(r.peakMB, 1)} | ${
-      floor?.cpuPerReq && r.cpuPerReq ? f(r.cpuPerReq / floor.cpuPerReq, 2) : "–"
-    } | ${
-      floor && r.target !== "direct" ? f(r.wrk.rps / floor.wrk.rps, 2) : "–"
-    } | ${r.wrk.errors} |`,
-  );
-}
-lines.push(
-  "",
-  "Time to first byte, sequential requests (median ms):",
-  "",
-  "| target | " + SCENARIOS.filter((s) => s.stream).map((s) => s.name).join(" | ") + " |",
-);
-lines.push("|---|" + SCENARIOS.filter((s) => s.stream).map(() => "---:").join("|") + "|");
-for (const [t, v] of Object.entries(ttfbs)) {
-  lines.push(
-    `| ${t} | ${
-      SCENARIOS.filter((s) => s.stream).map((s) => v[s.name]?.toFixed(3) ?? "–").join(" | ")
-    } |`,
-  );
+if (rows.length) lines.push(...mainTable());
+
+if (
+  !values["no-scale"] && !values["only-variants"] && TARGETS.some((t) => t.name === "switchyard")
+) {
+  lines.push("", ...(await scaleRun()), "", ...(await variants(upstream.url)));
 }
 
-if (!values["no-scale"] && TARGETS.some((t) => t.name === "switchyard")) {
-  lines.push("", ...(await scaleRun()), "", ...(await manyModels(upstream.url)));
+/** The main table: every target and scenario, with ratios to direct and the floor; then TTFB. */
+function mainTable(): string[] {
+  const lines: string[] = [];
+  const find = (t: string, s: string, c: number) =>
+    rows.find((r) => r.target === t && r.scenario === s && r.conns === c);
+  lines.push(
+    "| target | scenario | conns | req/s | p50 ms | p99 ms | added p50 ms | CPU µs/req | peak RSS MB | CPU × floor | req/s × floor | errors |",
+    "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+  );
+  for (const r of rows) {
+    const direct = find("direct", r.scenario, r.conns);
+    const floor = find("floor", r.scenario, r.conns);
+    const f = (
+      n: number | null | undefined,
+      d = 0,
+    ) => (n === null || n === undefined || Number.isNaN(n) ? "–" : n.toFixed(d));
+    lines.push(
+      `| ${r.target} | ${r.scenario} | ${r.conns} | ${f(r.wrk.rps)} | ${f(r.wrk.p50, 2)} | ${
+        f(r.wrk.p99, 2)
+      } | ${direct && r.target !== "direct" ? f(r.wrk.p50 - direct.wrk.p50, 2) : "–"} | ${
+        f(r.cpuPerReq)
+      } | ${f(r.peakMB, 1)} | ${
+        floor?.cpuPerReq && r.cpuPerReq ? f(r.cpuPerReq / floor.cpuPerReq, 2) : "–"
+      } | ${
+        floor && r.target !== "direct" ? f(r.wrk.rps / floor.wrk.rps, 2) : "–"
+      } | ${r.wrk.errors} |`,
+    );
+  }
+  lines.push(
+    "",
+    "Time to first byte, sequential requests (median ms):",
+    "",
+    "| target | " + SCENARIOS.filter((s) => s.stream).map((s) => s.name).join(" | ") + " |",
+  );
+  lines.push("|---|" + SCENARIOS.filter((s) => s.stream).map(() => "---:").join("|") + "|");
+  for (const [t, v] of Object.entries(ttfbs)) {
+    lines.push(
+      `| ${t} | ${
+        SCENARIOS.filter((s) => s.stream).map((s) => v[s.name]?.toFixed(3) ?? "–").join(" | ")
+      } |`,
+    );
+  }
+  return lines;
 }
 
 /** 1,000 concurrent streams of about a second each: errors, peak RSS, and RSS once idle again. */
@@ -349,7 +370,8 @@ async function scaleRun(): Promise<string[]> {
 }
 
 /** The same chat load with a config of 1,000 models and 50 providers. */
-async function manyModels(up: string): Promise<string[]> {
+/** A config of 1,000 models and 50 providers, with `bench-gpt` among them. */
+function manyModelsConfig(up: string): string {
   const providers: Record<string, unknown> = {};
   for (let i = 0; i < 50; i++) {
     providers[`p${i}`] = { type: "openai", base_url: `${up}/v1`, api_key: `sk-bench-${i}` };
@@ -360,33 +382,46 @@ async function manyModels(up: string): Promise<string[]> {
   }
   for (let i = 0; i < 20; i++) models[`family-${i}-*`] = [`p${i}/*`];
   models["bench-gpt"] = ["p7/gpt-4o-mini"];
+  return stringify({
+    server: { api_keys: [KEY] },
+    log: { level: "warn", dir: "" },
+    providers,
+    models,
+  });
+}
+
+/** The chat scenario at 16 connections with one thing changed at a time. */
+async function variants(up: string): Promise<string[]> {
   const out = [
-    "Chat, 16 connections, config size:",
+    "Chat, 16 connections, one thing changed at a time (median of three runs):",
     "",
     "| config | req/s | p50 ms | CPU µs/req |",
     "|---|---:|---:|---:|",
   ];
-  for (
-    const [name, yaml] of [["3 providers, 2 models", switchyardConfig(up)], [
-      "50 providers, 1,020 models",
-      stringify({
-        server: { api_keys: [KEY] },
-        log: { level: "warn", dir: "" },
-        providers,
-        models,
-      }),
-    ]]
-  ) {
-    await using proc = await spawnProxy(yaml, PROXY_CPU);
-    const body = chatBody("bench-gpt", false);
-    await wrk(proc.url + "/v1/chat/completions", body, 16, 1, KEY);
-    const before = await cpuMicros(proc.pid);
-    const r = await wrk(proc.url + "/v1/chat/completions", body, 16, DURATION, KEY);
-    out.push(
-      `| ${name} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(2)} | ${
-        ((await cpuMicros(proc.pid) - before) / r.requests).toFixed(0)
-      } |`,
-    );
+  const configs: [string, string][] = [
+    ["as above (3 providers, 2 models)", switchyardConfig(up)],
+    ["50 providers, 1,020 models", manyModelsConfig(up)],
+    ["+ one regex and one JSONPath transform", switchyardConfig(up, ONE_TRANSFORM)],
+  ];
+  // Differences of a few µs drown in run-to-run noise: each config runs three times, the median counts.
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  for (const [name, yaml] of configs) {
+    const runs: { rps: number; p50: number; cpu: number }[] = [];
+    for (let rep = 0; rep < 3; rep++) {
+      await using proc = await spawnProxy(yaml, PROXY_CPU);
+      const body = chatBody("bench-gpt", false);
+      await wrk(proc.url + "/v1/chat/completions", body, 16, 1, KEY);
+      const before = await cpuMicros(proc.pid);
+      const r = await wrk(proc.url + "/v1/chat/completions", body, 16, DURATION, KEY);
+      runs.push({ rps: r.rps, p50: r.p50, cpu: (await cpuMicros(proc.pid) - before) / r.requests });
+    }
+    const [rps, p50, cpu] = [
+      median(runs.map((r) => r.rps)),
+      median(runs.map((r) => r.p50)),
+      median(runs.map((r) => r.cpu)),
+    ];
+    out.push(`| ${name} | ${rps.toFixed(0)} | ${p50.toFixed(2)} | ${cpu.toFixed(0)} |`);
+    console.error(`variant ${name}: ${rps.toFixed(0)} rps, ${cpu.toFixed(0)} µs/req (median of 3)`);
   }
   return out;
 }

@@ -13,6 +13,8 @@ import { ModelTable, type ProviderEntry } from "./routing/resolve.ts";
 import { Router } from "./routing/router.ts";
 import { KeyCheck } from "./server/auth.ts";
 import { Splitter } from "./splitter.ts";
+import { HeaderPolicy } from "./transforms/headers.ts";
+import { Transforms } from "./transforms/transforms.ts";
 
 export interface Runtime {
   config: Config;
@@ -25,6 +27,8 @@ export interface Runtime {
   redactor: Redactor;
   /** The companion request, when `splitter` is configured. */
   splitter?: Splitter;
+  /** Request and answer rewriting (`transforms`). */
+  transforms: Transforms;
 }
 
 /** Builds every provider; an unknown type or a failing factory is a ConfigError. */
@@ -45,7 +49,12 @@ export function createRuntime(
       continue;
     }
     try {
-      providers.set(name, { name, provider: factory({ name, config: pc }), config: pc });
+      providers.set(name, {
+        name,
+        provider: factory({ name, config: pc }),
+        config: pc,
+        headers: new HeaderPolicy(pc.headers),
+      });
     } catch (err) {
       problems.push(`providers.${name}: ${(err as Error).message}`);
     }
@@ -64,5 +73,6 @@ export function createRuntime(
     logger: new Logger(config.log.level),
     redactor: new Redactor(secrets),
     splitter: config.splitter && new Splitter(config.splitter),
+    transforms: new Transforms(config.transforms),
   };
 }

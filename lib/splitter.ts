@@ -13,6 +13,7 @@ import { answerText } from "./translate/answer.ts";
 import { decodeAnswer, decodeStream } from "./translate/plan.ts";
 import { lastUserText } from "./translate/prompt_text.ts";
 import { sse } from "./translate/sse.ts";
+import type { TextRewriter } from "./transforms/response_regex.ts";
 import { DEFAULT_MAX_TOKENS } from "./server/body.ts";
 
 /** The request header that turns the companion off for one request. */
@@ -46,24 +47,30 @@ export class Splitter {
   }
 }
 
+export interface CompanionOptions {
+  /** Routes the companion request; aborted with the signal it is given. */
+  start: (signal: AbortSignal) => Promise<Routed>;
+  timeoutMs: number;
+  logger: Logger;
+  requestId: string;
+  /** The client's: a client that leaves cancels the companion too. */
+  clientSignal: AbortSignal;
+  /** Rewrites the companion's text like the main answer's (`response_regex`). */
+  rewriter?: TextRewriter;
+}
+
 /** A companion under way: its text as it arrives; failures end it quietly (and are logged). */
 export class Companion {
   readonly #abort = new AbortController();
   readonly #routed: Promise<Routed | null>;
 
-  constructor(
-    start: (signal: AbortSignal) => Promise<Routed>,
-    readonly timeoutMs: number,
-    readonly logger: Logger,
-    readonly requestId: string,
-    clientSignal: AbortSignal,
-  ) {
+  constructor(readonly options: CompanionOptions) {
     const signal = AbortSignal.any([
       this.#abort.signal,
-      clientSignal,
-      AbortSignal.timeout(timeoutMs),
+      options.clientSignal,
+      AbortSignal.timeout(options.timeoutMs),
     ]);
-    this.#routed = start(signal).catch((err) => {
+    this.#routed = options.start(signal).catch((err) => {
       this.#fail(err);
       return null;
     });
@@ -74,8 +81,18 @@ export class Companion {
     this.#abort.abort(new Error("companion cancelled"));
   }
 
-  /** The companion's text, piece by piece; nothing at all if it fails or says nothing. */
+  /** The companion's text, piece by piece (rewritten when asked); nothing at all if it fails or says nothing. */
   async *pieces(): AsyncGenerator<string> {
+    const rewriter = this.options.rewriter;
+    for await (const piece of this.#text()) {
+      const out = rewriter ? rewriter.push(piece) : piece;
+      if (out) yield out;
+    }
+    const rest = rewriter?.flush();
+    if (rest) yield rest;
+  }
+
+  async *#text(): AsyncGenerator<string> {
     const routed = await this.#routed;
     if (!routed) return;
     const { outcome } = routed;
@@ -95,14 +112,18 @@ export class Companion {
     } catch (err) {
       return this.#fail(err);
     }
-    if (!said) this.logger.warn(`splitter: companion for ${this.requestId} returned no text`);
+    if (!said) {
+      this.options.logger.warn(
+        `splitter: companion for ${this.options.requestId} returned no text`,
+      );
+    }
   }
 
   #fail(err: unknown): void {
     const reason = this.#abort.signal.aborted
       ? "cancelled"
       : (err as Error)?.message ?? String(err);
-    this.logger.warn(`splitter: companion for ${this.requestId} failed: ${reason}`);
+    this.options.logger.warn(`splitter: companion for ${this.options.requestId} failed: ${reason}`);
   }
 }
 

@@ -3,6 +3,7 @@
  * is an error; defaults live here and nowhere else.
  */
 import { z } from "zod";
+import { pathProblem } from "../transforms/jsonpath.ts";
 
 /** Numbers and booleans may come from `${VAR}` expansion as strings. */
 const num = () =>
@@ -115,21 +116,49 @@ const deploymentSchema = z.union([
 
 const globs = z.array(z.string().min(1)).optional();
 
-const regexRuleSchema = z.strictObject({
+/** A rule whose pattern does not compile is a config error, not a run-time crash. */
+const validRegex = <T extends { pattern: string; flags: string }>(
+  rule: T,
+  ctx: z.RefinementCtx,
+) => {
+  try {
+    new RegExp(rule.pattern, rule.flags);
+  } catch (err) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["pattern"],
+      message: `invalid regular expression: ${(err as Error).message}`,
+    });
+  }
+};
+
+const regexFields = {
   pattern: z.string(),
   replace: z.string().default(""),
   flags: z.string().default("g"),
-  roles: z.array(z.string()).optional(),
+};
+const regexRuleSchema = z.strictObject({ ...regexFields, roles: z.array(z.string()).optional() })
+  .superRefine(validRegex);
+const responseRegexSchema = z.strictObject(regexFields).superRefine(validRegex);
+
+const jsonPath = z.string().superRefine((path, ctx) => {
+  const problem = pathProblem(path);
+  if (problem) ctx.addIssue({ code: "custom", message: problem });
 });
 
 const transformSchema = z.strictObject({
   models: globs,
   regex: z.array(regexRuleSchema).default([]),
   jsonpath: z.strictObject({
-    drop: z.array(z.string()).default([]),
-    set: z.record(z.string(), z.unknown()).default({}),
+    drop: z.array(jsonPath).default([]),
+    set: z.record(z.string(), z.unknown()).default({}).superRefine((set, ctx) => {
+      for (const path of Object.keys(set)) {
+        const problem = pathProblem(path);
+        if (problem) ctx.addIssue({ code: "custom", path: [path], message: problem });
+      }
+    }),
   }).optional(),
-  response_regex: z.array(regexRuleSchema.omit({ roles: true })).default([]),
+  response_regex: z.array(responseRegexSchema).default([]),
 });
 
 const splitterSchema = z.strictObject({

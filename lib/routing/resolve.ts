@@ -5,12 +5,15 @@
 import type { Config, ProviderConfig } from "../config/schema.ts";
 import type { Provider } from "../providers/types.ts";
 import { globToRegExp } from "../glob.ts";
+import type { HeaderPolicy } from "../transforms/headers.ts";
 
 /** A configured provider, built. */
 export interface ProviderEntry {
   name: string;
   provider: Provider;
   config: ProviderConfig;
+  /** The provider's header rules, compiled. */
+  headers: HeaderPolicy;
 }
 
 /** One place a model can be served: a provider and the model name it is sent as. */

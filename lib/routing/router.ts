@@ -72,7 +72,7 @@ export class Router {
       const translation = d.provider.provider.apis.includes(req.api)
         ? undefined
         : translationFor(req.api, d.provider.provider.apis) ?? undefined;
-      const call = this.#call(model, req, translation);
+      const call = this.#call(d, model, req, translation);
       for (let n = 1;; n++) {
         if (req.signal.aborted) {
           throw new ProxyError(499, "client disconnected", "client_closed_request");
@@ -114,7 +114,12 @@ export class Router {
     return f.status === null || f.status >= 500 || this.#fallbackOn.has(f.status);
   }
 
-  #call(model: string, req: RouteRequest, translation: Translation | undefined): UpstreamCall {
+  #call(
+    d: Deployment,
+    model: string,
+    req: RouteRequest,
+    translation: Translation | undefined,
+  ): UpstreamCall {
     const { body, raw } = req.request;
     const same = model === body.model;
     if (translation) {
@@ -124,7 +129,7 @@ export class Router {
         body: translation.request({ ...body, model }, req.drop ?? (() => {})),
         stream: req.request.stream,
         // The client's query string and vendor headers belong to its own API.
-        headers: withoutVendorHeaders(req.headers),
+        headers: d.provider.headers.apply(withoutVendorHeaders(req.headers)),
         query: "",
         signal: req.signal,
       };
@@ -136,7 +141,7 @@ export class Router {
       // Only the model name changes: splice it into the client's bytes rather than re-serialise.
       raw: raw === undefined ? undefined : same ? raw : setTopLevelString(raw, "model", model),
       stream: req.request.stream,
-      headers: req.headers,
+      headers: d.provider.headers.apply(req.headers),
       query: req.query,
       signal: req.signal,
     };

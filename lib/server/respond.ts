@@ -1,14 +1,18 @@
 /**
  * A routed answer as the client's response: byte for byte when the formats
- * match (usage read off the bytes), translated when they do not; streams end
- * with an error event in the client's format when the upstream fails mid-way.
+ * match and nothing rewrites it (usage read off the bytes); otherwise read
+ * into neutral events, rewritten and/or translated, and written out in the
+ * client's format. Streams end with an error event in the client's format
+ * when the upstream fails mid-way.
  */
 import { errorEvent, ProxyError } from "../errors.ts";
 import { usageOfBody, UsageTap } from "../observe/usage_tap.ts";
 import { type BodyObserver, observeBody } from "../providers/http.ts";
 import type { Api } from "../providers/types.ts";
 import type { Routed } from "../routing/router.ts";
-import { AnswerCollector } from "../translate/answer.ts";
+import { rewriteAnswerJson, rewriteEvents, rewriterFor } from "../transforms/response_regex.ts";
+import { AnswerCollector, type AnswerEvent } from "../translate/answer.ts";
+import { decodeStream, encodeStream } from "../translate/plan.ts";
 import { usageReader } from "../translate/usage.ts";
 import type { RequestContext } from "./app.ts";
 import type { ClientRequest } from "./body.ts";
@@ -20,6 +24,8 @@ const SSE_HEADERS = {
   "content-type": "text/event-stream; charset=utf-8",
   "cache-control": "no-cache",
 };
+
+type Json = Record<string, unknown>;
 
 export function respond(
   api: Api,
@@ -43,14 +49,15 @@ export function respond(
     return new Response(text, { status, headers: outcome.response!.headers });
   }
   const read = usageReader(api);
+  const rules = ctx.rt.transforms.responseRules(request.model);
   const res = outcome.response;
 
   if (outcome.bytes) {
-    if (!translation) {
+    if (!translation && rules.length === 0) {
       if (read) ctx.record.usage = usageOfBody(outcome.bytes, read);
       return res.bodyUsed ? new Response(outcome.bytes, res) : res;
     }
-    let json;
+    let json: Json;
     try {
       json = JSON.parse(decoder.decode(outcome.bytes));
     } catch {
@@ -60,9 +67,15 @@ export function respond(
         "upstream_error",
       );
     }
-    const body = translation.answer(json, request.body);
-    if (read && body.usage) ctx.record.usage = read(body.usage as Record<string, unknown>);
-    return Response.json(body);
+    const body = translation ? translation.answer(json, request.body) : json;
+    if (read && body.usage) ctx.record.usage = read(body.usage as Json);
+    if (rules.length) {
+      rewriteAnswerJson(api, body, (text) => {
+        const rewriter = rewriterFor(rules);
+        return rewriter.push(text) + rewriter.flush();
+      });
+    }
+    return translation ? Response.json(body) : new Response(JSON.stringify(body), res);
   }
 
   ctx.deferred = true;
@@ -70,9 +83,19 @@ export function respond(
     ctx.finish(undefined, error ? (error as Error).message ?? String(error) : null);
     return error ? encoder.encode(errorEvent(ctx.format, error)) : undefined;
   };
-  if (translation) {
+  if (translation || rules.length) {
+    // Read in the upstream's format, rewritten, written in the client's.
     const collector = new AnswerCollector();
-    const body = translation.stream(res.body!, request.body, collector);
+    let events = decodeStream(routed.api, res.body!).pipeThrough(
+      new TransformStream<AnswerEvent, AnswerEvent>({
+        transform(ev, out) {
+          collector.add(ev);
+          out.enqueue(ev);
+        },
+      }),
+    );
+    if (rules.length) events = events.pipeThrough(rewriteEvents(rewriterFor(rules)));
+    const body = encodeStream(api, request.body, events);
     return new Response(
       relay(body, {
         chunk: () => {},
@@ -81,7 +104,7 @@ export function respond(
           return finish(error);
         },
       }),
-      { headers: SSE_HEADERS },
+      { headers: translation ? SSE_HEADERS : res.headers },
     );
   }
   const tap = read ? new UsageTap(read, api === "messages") : undefined;

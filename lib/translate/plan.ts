@@ -7,7 +7,6 @@
 import { errorBody, type ErrorFormat, ProxyError } from "../errors.ts";
 import type { Api } from "../providers/types.ts";
 import type { Answer, AnswerEvent } from "./answer.ts";
-import type { AnswerCollector } from "./answer.ts";
 import { chatStreamDecoder, decodeChatCompletion } from "./chat_decode.ts";
 import { chatStreamEncoder, encodeChatCompletion } from "./chat_encode.ts";
 import { chatToMessages, type Drop, messagesToChat } from "./chat_messages.ts";
@@ -21,6 +20,7 @@ import {
   ollamaToEmbeddings,
 } from "./ollama.ts";
 import { encodeResponse, responsesStreamEncoder, responsesToChat } from "./responses.ts";
+import { responsesStreamDecoder } from "./responses_decode.ts";
 import { sseMessages } from "./sse.ts";
 
 type Json = Record<string, unknown>;
@@ -33,12 +33,6 @@ export interface Translation {
   request(body: Json, drop: Drop): Json;
   /** The provider's JSON answer as the client's. */
   answer(json: Json, request: Json): Json;
-  /** The provider's stream as the client's; `collector` sees every event (usage, text). */
-  stream(
-    body: ReadableStream<Uint8Array>,
-    request: Json,
-    collector: AnswerCollector,
-  ): ReadableStream<Uint8Array>;
   /** The provider's error body as the client's, same status. */
   error(status: number, bytes: Uint8Array | undefined, format: ErrorFormat): Json;
 }
@@ -92,9 +86,12 @@ export function decodeStream(
   if (api === "ollama_chat") {
     return body.pipeThrough(new TextDecoderStream()).pipeThrough(ollamaStreamDecoder());
   }
-  return sseMessages(body).pipeThrough(
-    api === "messages" ? messagesStreamDecoder() : chatStreamDecoder(),
-  );
+  const decoder = api === "messages"
+    ? messagesStreamDecoder()
+    : api === "responses"
+    ? responsesStreamDecoder()
+    : chatStreamDecoder();
+  return sseMessages(body).pipeThrough(decoder);
 }
 
 function encodeAnswer(client: Api, answer: Answer, request: Json): Json {
@@ -103,11 +100,19 @@ function encodeAnswer(client: Api, answer: Answer, request: Json): Json {
   return encodeChatCompletion(answer);
 }
 
-function streamEncoder(client: Api, request: Json): TransformStream<AnswerEvent, string> {
-  if (client === "messages") return messagesStreamEncoder();
-  if (client === "responses") return responsesStreamEncoder(request);
+/** Neutral events as a stream in the client's API (its request says, e.g., whether usage is wanted). */
+export function encodeStream(
+  client: Api,
+  request: Json,
+  events: ReadableStream<AnswerEvent>,
+): ReadableStream<Uint8Array> {
   const options = request.stream_options as Json | undefined;
-  return chatStreamEncoder({ includeUsage: options?.include_usage === true });
+  const encoder = client === "messages"
+    ? messagesStreamEncoder()
+    : client === "responses"
+    ? responsesStreamEncoder(request)
+    : chatStreamEncoder({ includeUsage: options?.include_usage === true });
+  return events.pipeThrough(encoder).pipeThrough(new TextEncoderStream());
 }
 
 /** The message of an error body in any of the formats upstreams use. */
@@ -132,19 +137,6 @@ function conversation(client: Api, provider: Api): Translation {
     api: provider,
     request: (body, drop) => fromChat(provider, toChat(client, body, drop), drop),
     answer: (json, request) => encodeAnswer(client, decodeAnswer(provider, json), request),
-    stream(body, request, collector) {
-      return decodeStream(provider, body)
-        .pipeThrough(
-          new TransformStream<AnswerEvent, AnswerEvent>({
-            transform(ev, out) {
-              collector.add(ev);
-              out.enqueue(ev);
-            },
-          }),
-        )
-        .pipeThrough(streamEncoder(client, request))
-        .pipeThrough(new TextEncoderStream());
-    },
     error: translatedError,
   };
 }
@@ -154,8 +146,5 @@ const embeddings: Translation = {
   api: "ollama_embed",
   request: (body, drop) => embeddingsToOllama(body, drop),
   answer: (json, request) => ollamaToEmbeddings(json, request),
-  stream: () => {
-    throw new ProxyError(400, "embeddings do not stream");
-  },
   error: translatedError,
 };

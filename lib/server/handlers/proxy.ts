@@ -20,6 +20,7 @@ import {
 import type { Handler } from "../app.ts";
 import { type ClientRequest, parseRequest, readBody } from "../body.ts";
 import { respond } from "../respond.ts";
+import { rewriterFor } from "../../transforms/response_regex.ts";
 import { canServe } from "../../translate/plan.ts";
 
 const ROUTE_NAMES: Record<Api, string> = {
@@ -51,6 +52,8 @@ export function proxy(api: Api): Handler {
     );
     record.model = request.model;
     record.stream = request.stream;
+    // A transformed request can no longer go out byte for byte; an untouched one still does.
+    if (rt.transforms.applyToRequest(api, request.model, request.body)) request.raw = undefined;
 
     const deployments = deploymentsFor(rt, api, request.model);
     if (deployments.length === 0) {
@@ -141,17 +144,19 @@ function startCompanion(rt: Runtime, splitter: Splitter, start: CompanionStart):
     stream: start.request.stream,
     plainText: false,
   };
-  return new Companion(
-    (signal) =>
+  const rules = rt.transforms.responseRules(start.request.model);
+  return new Companion({
+    start: (signal) =>
       rt.router.route(
         { api: start.api, request, headers: start.headers, query: "", signal, attempts: [] },
         deploymentsFor(rt, start.api, splitter.config.model),
       ),
-    splitter.config.timeout_s * 1000,
-    rt.logger,
-    start.requestId,
-    start.signal,
-  );
+    timeoutMs: splitter.config.timeout_s * 1000,
+    logger: rt.logger,
+    requestId: start.requestId,
+    clientSignal: start.signal,
+    rewriter: rules.length ? rewriterFor(rules) : undefined,
+  });
 }
 
 /** `count_tokens` for a model no Anthropic deployment serves: a local estimate (~4 characters a token). */

@@ -1,0 +1,81 @@
+/**
+ * The configured `transforms`, compiled once: which apply to a model (globs,
+ * cached per name), and applying them — to the request before it is sent, to
+ * the answer's text on the way back.
+ */
+import type { TransformConfig } from "../config/schema.ts";
+import { globToRegExp, matchesAny } from "../glob.ts";
+import type { Api } from "../providers/types.ts";
+import { dropPath, setPath } from "./jsonpath.ts";
+import { applyRegexRules, type RegexRule } from "./regex.ts";
+import { literalPrefix, type ResponseRule } from "./response_regex.ts";
+
+interface Compiled {
+  models?: RegExp[];
+  regex: RegexRule[];
+  drop: string[];
+  set: [string, unknown][];
+  response: ResponseRule[];
+}
+
+const NO_RULES: readonly ResponseRule[] = [];
+
+/** Past this many distinct model names the per-name cache starts over. */
+const CACHE_LIMIT = 10_000;
+
+export class Transforms {
+  readonly #all: Compiled[];
+  readonly #byModel = new Map<string, Compiled[]>();
+
+  constructor(config: TransformConfig[]) {
+    this.#all = config.map((t) => ({
+      models: t.models?.map(globToRegExp),
+      regex: t.regex.map((r) => ({
+        re: new RegExp(r.pattern, r.flags),
+        replace: r.replace,
+        roles: r.roles ? new Set(r.roles) : undefined,
+      })),
+      drop: t.jsonpath?.drop ?? [],
+      set: Object.entries(t.jsonpath?.set ?? {}),
+      response: t.response_regex.map((r) => {
+        const ignoreCase = r.flags.includes("i");
+        const prefix = literalPrefix(r.pattern);
+        return {
+          re: new RegExp(r.pattern, r.flags),
+          replace: r.replace,
+          prefix: ignoreCase ? prefix.toLowerCase() : prefix,
+          ignoreCase,
+        };
+      }),
+    }));
+  }
+
+  /** The transforms that apply to `model`, in config order. */
+  #for(model: string): Compiled[] {
+    if (this.#all.length === 0) return this.#all;
+    let found = this.#byModel.get(model);
+    if (!found) {
+      found = this.#all.filter((t) => matchesAny(t.models, model));
+      if (this.#byModel.size >= CACHE_LIMIT) this.#byModel.clear();
+      this.#byModel.set(model, found);
+    }
+    return found;
+  }
+
+  /** Applies request transforms in order; true when the body changed (it can no longer go out byte for byte). */
+  applyToRequest(api: Api, model: string, body: Record<string, unknown>): boolean {
+    let changed = false;
+    for (const t of this.#for(model)) {
+      if (t.regex.length && applyRegexRules(api, body, t.regex)) changed = true;
+      for (const path of t.drop) if (dropPath(body, path)) changed = true;
+      for (const [path, value] of t.set) if (setPath(body, path, value)) changed = true;
+    }
+    return changed;
+  }
+
+  /** The `response_regex` rules for `model`, in order. */
+  responseRules(model: string): readonly ResponseRule[] {
+    const applicable = this.#for(model);
+    return applicable.length === 0 ? NO_RULES : applicable.flatMap((t) => t.response);
+  }
+}
