@@ -16,7 +16,10 @@ import https from "node:https";
 import type { IncomingHttpHeaders } from "node:http";
 import type { Socket } from "node:net";
 import { watch } from "../watchdog.ts";
+import { type BodyObserver, RelayableStream } from "./relayable_stream.ts";
 import { UpstreamFailure } from "./types.ts";
+
+export type { BodyObserver };
 
 /** Every timeout an upstream call has, in milliseconds. */
 export interface Timeouts {
@@ -39,38 +42,19 @@ export interface HttpClientOptions {
   insecure?: boolean;
 }
 
-/** Sees a relayed stream's chunks; at its end says what, if anything, to append. */
-export interface BodyObserver {
-  chunk(chunk: Uint8Array): void;
-  /** Called once. Bytes returned are sent last (an error event) and the stream closes normally. */
-  end(error?: unknown): Uint8Array | undefined;
-}
-
-interface StreamControl {
-  /** Chunks delivered before an observer was attached, to replay to it. */
-  seen: Uint8Array[];
-  observer?: BodyObserver;
-  /** The upstream's end, held until an observer attaches or the queue drains. */
-  pending?: () => void;
-}
-
 // Kept on the Response itself: a WeakMap entry per request makes every GC pay for ephemerons.
 const STREAM = Symbol("switchyard.stream");
 const COLLECTED = Symbol("switchyard.collected");
-type Marked = Response & { [STREAM]?: StreamControl; [COLLECTED]?: Uint8Array<ArrayBuffer> };
+type Marked = Response & { [STREAM]?: RelayableStream; [COLLECTED]?: Uint8Array<ArrayBuffer> };
 
 /**
  * Attaches an observer to a stream this client produced; false for any other
  * Response (a plugin's), which the caller then relays itself.
  */
 export function observeBody(res: Response, observer: BodyObserver): boolean {
-  const control = (res as Marked)[STREAM];
-  if (!control) return false;
-  control.observer = observer;
-  for (const chunk of control.seen) observer.chunk(chunk);
-  control.seen.length = 0;
-  control.pending?.();
-  return true;
+  const stream = (res as Marked)[STREAM];
+  stream?.observe(observer);
+  return stream !== undefined;
 }
 
 /** True for a stream this client produced: its first chunk has arrived and it can be relayed as it is. */
@@ -110,16 +94,6 @@ function asFailure(err: Error): UpstreamFailure {
 }
 
 const seconds = (ms: number) => ms / 1000;
-
-/**
- * How much of a stream may wait for a slow client before the upstream is
- * paused. Pausing at every chunk (a count of one) costs a pause/resume cycle
- * per chunk; 64 KiB never holds back a normal client.
- */
-const QUEUE: QueuingStrategy<Uint8Array> = {
-  highWaterMark: 65536,
-  size: (chunk) => chunk.byteLength,
-};
 
 /** Sends requests to one base URL over a pooled keep-alive connection set. */
 export class HttpClient {
@@ -231,67 +205,33 @@ export class HttpClient {
       };
 
       const relayChunks = (res: http.IncomingMessage, init: ResponseInit) => {
-        const control: StreamControl = { seen: [] };
         let out: Response | undefined;
-        let ended = false;
-        let controller!: ReadableStreamDefaultController<Uint8Array>;
-        const body = new ReadableStream<Uint8Array>({
-          start: (c) => void (controller = c),
-          pull() {
-            // A plain reader drained what was queued: an end held for an observer is due now.
-            if (control.pending && drained()) control.pending();
-            else res.resume();
-          },
-          cancel() {
-            if (ended) return;
-            ended = true;
+        const stream = new RelayableStream({
+          pause: () => res.pause(),
+          resume: () => res.resume(),
+          cancel: () => {
             done();
-            control.observer?.end(new Error("client disconnected"));
             req.destroy();
           },
-        }, QUEUE);
-        const drained = () => controller.desiredSize === QUEUE.highWaterMark;
-        /** Closes the client's stream: the observer may append a last event (an error). */
-        const finish = (err?: UpstreamFailure) => {
-          control.pending = undefined;
-          const last = control.observer?.end(err);
-          // The Response may outlive the request (the server holds it): let go of the request's graph.
-          control.observer = undefined;
-          try {
-            if (last) controller.enqueue(last);
-            if (err && !last) controller.error(err);
-            else controller.close();
-          } catch { /* the client cancelled the stream first */ }
-        };
+        });
         const end = (err?: UpstreamFailure) => {
-          if (ended) return;
-          ended = true;
           done();
-          if (!out) {
-            // Ended before any data: a failure, or an empty body to judge as such.
-            if (err) return reject(err);
-            resolve(new Response(body, init));
-            return controller.close();
-          }
-          // An end that comes before the relay attached its observer waits for it
-          // (or for a plain reader to drain the queue), so no error event is lost.
-          if (control.observer || drained()) finish(err);
-          else control.pending = () => finish(err);
+          if (out) return stream.end(err);
+          // Ended before any data: a failure, or an empty body to judge as such.
+          if (err) return reject(err);
+          resolve(new Response(stream.body, init));
+          stream.end();
         };
         // Once the headers are in, any failure but a timeout is the connection closing mid-body.
         const cut = () =>
           end(new UpstreamFailure("network", "upstream closed the connection mid-body"));
         fail = (err) => (err.kind === "timeout" ? end(err) : cut());
         res.on("data", (chunk: Uint8Array) => {
-          if (ended) return;
           chunks++;
-          if (control.observer) control.observer.chunk(chunk);
-          else control.seen.push(chunk);
-          controller.enqueue(chunk);
-          if ((controller.desiredSize ?? 1) <= 0) res.pause();
+          stream.push(chunk);
           if (!out) {
-            out = new Response(body, init);
-            (out as Marked)[STREAM] = control;
+            out = new Response(stream.body, init);
+            (out as Marked)[STREAM] = stream;
             resolve(out);
           }
         });
