@@ -5,7 +5,7 @@
  * and load generator pinned to different cores.
  *
  *   deno task bench [--duration 5] [--targets direct,floor,...] [--scenarios chat,...] [--conns 16,64]
- *                   [--no-scale] [--only-variants]
+ *                   [--no-scale] [--only-variants] [--variants base,many,transforms,log,splitter]
  *
  * Per target and scenario: requests/s, p50/p99 latency, p50 added over direct,
  * CPU µs per request and peak RSS of the proxy process, and the ratios to the
@@ -25,6 +25,7 @@ const { values } = parseArgs({
     conns: { type: "string", default: "16,64" },
     "no-scale": { type: "boolean", default: false },
     "only-variants": { type: "boolean", default: false },
+    variants: { type: "string", default: "base,many,transforms,log,splitter" },
   },
 });
 const DURATION = Number(values.duration);
@@ -398,11 +399,37 @@ async function variants(up: string): Promise<string[]> {
     "| config | req/s | p50 ms | CPU µs/req |",
     "|---|---:|---:|---:|",
   ];
-  const configs: [string, string][] = [
-    ["as above (3 providers, 2 models)", switchyardConfig(up)],
-    ["50 providers, 1,020 models", manyModelsConfig(up)],
-    ["+ one regex and one JSONPath transform", switchyardConfig(up, ONE_TRANSFORM)],
+  const all: [string, string, () => Promise<string>][] = [
+    ["base", "as above (3 providers, 2 models)", () => Promise.resolve(switchyardConfig(up))],
+    ["many", "50 providers, 1,020 models", () => Promise.resolve(manyModelsConfig(up))],
+    [
+      "transforms",
+      "+ one regex and one JSONPath transform",
+      () => Promise.resolve(switchyardConfig(up, ONE_TRANSFORM)),
+    ],
+    [
+      "log",
+      "+ file log with bodies",
+      async () =>
+        switchyardConfig(up, {
+          log: { level: "warn", dir: await Deno.makeTempDir(), bodies: true },
+        }),
+    ],
+    [
+      "splitter",
+      "+ splitter (companion on the same upstream)",
+      () =>
+        Promise.resolve(
+          switchyardConfig(up, { splitter: { models: ["bench-gpt"], model: "bench-gpt" } }),
+        ),
+    ],
   ];
+  const wanted = values.variants.split(",");
+  const configs = await Promise.all(
+    all.filter(([key]) => wanted.includes(key)).map(async ([, name, yaml]) =>
+      [name, await yaml()] as const
+    ),
+  );
   // Differences of a few µs drown in run-to-run noise: each config runs three times, the median counts.
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   for (const [name, yaml] of configs) {

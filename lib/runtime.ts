@@ -6,6 +6,9 @@
 import type { Config } from "./config/schema.ts";
 import { ConfigError } from "./config/load.ts";
 import { Logger } from "./observe/log.ts";
+import { FileLog } from "./observe/file_log.ts";
+import { Metrics } from "./observe/metrics.ts";
+import { Recorder } from "./observe/recorder.ts";
 import { Redactor } from "./observe/redact.ts";
 import { BUILTIN_PROVIDERS } from "./providers/registry.ts";
 import type { ProviderFactory } from "./providers/types.ts";
@@ -23,6 +26,9 @@ export interface Runtime {
   router: Router;
   keys: KeyCheck;
   logger: Logger;
+  /** Where finished requests go: console line, file log, metrics. */
+  recorder: Recorder;
+  metrics: Metrics;
   /** Masks provider and client keys in text bound for clients and logs. */
   redactor: Redactor;
   /** The companion request, when `splitter` is configured. */
@@ -64,14 +70,30 @@ export function createRuntime(
     ...config.server.api_keys,
     ...Object.values(config.providers).flatMap((p) => (p.api_key ? [p.api_key] : [])),
   ];
+  const redactor = new Redactor(secrets);
+  const logger = new Logger(config.log.level, (text) => redactor.text(text));
+  const router = new Router(config.routing);
+  const metrics = new Metrics(router.cooldown);
+  const file = config.log.dir === "" ? null : new FileLog({
+    dir: config.log.dir,
+    maxBytes: config.log.max_file_mb * 1048576,
+    keepFiles: config.log.keep_files,
+    redact: (text) => redactor.text(text),
+    onError: (message) => logger.error(message),
+  });
+  const prices = new Map(
+    Object.entries(config.providers).flatMap(([name, p]) => (p.price ? [[name, p.price]] : [])),
+  );
   return {
     config,
     providers,
     models: new ModelTable(config.models, providers),
-    router: new Router(config.routing),
+    router,
     keys: new KeyCheck(config.server.api_keys),
-    logger: new Logger(config.log.level),
-    redactor: new Redactor(secrets),
+    logger,
+    metrics,
+    recorder: new Recorder({ logger, file, metrics, prices, bodies: config.log.bodies }),
+    redactor,
     splitter: config.splitter && new Splitter(config.splitter),
     transforms: new Transforms(config.transforms),
   };

@@ -9,7 +9,8 @@ import type { Logger } from "./observe/log.ts";
 import type { Api } from "./providers/types.ts";
 import { globToRegExp, matchesAny } from "./glob.ts";
 import type { Routed } from "./routing/router.ts";
-import { answerText } from "./translate/answer.ts";
+import { AnswerCollector, answerText } from "./translate/answer.ts";
+import type { CallRecord } from "./observe/record.ts";
 import { decodeAnswer, decodeStream } from "./translate/plan.ts";
 import { lastUserText } from "./translate/prompt_text.ts";
 import { sse } from "./translate/sse.ts";
@@ -57,6 +58,10 @@ export interface CompanionOptions {
   clientSignal: AbortSignal;
   /** Rewrites the companion's text like the main answer's (`response_regex`). */
   rewriter?: TextRewriter;
+  /** The companion's own log record (linked to the main one by its request id). */
+  record: CallRecord;
+  /** Called once with the record when the companion is done, failed or not. */
+  onDone: (record: CallRecord) => void;
 }
 
 /** A companion under way: its text as it arrives; failures end it quietly (and are logged). */
@@ -79,50 +84,74 @@ export class Companion {
   /** Stops the companion (the main request failed, or the client left). */
   cancel(): void {
     this.#abort.abort(new Error("companion cancelled"));
+    this.#routed.then(() => this.#done());
   }
 
   /** The companion's text, piece by piece (rewritten when asked); nothing at all if it fails or says nothing. */
   async *pieces(): AsyncGenerator<string> {
     const rewriter = this.options.rewriter;
-    for await (const piece of this.#text()) {
-      const out = rewriter ? rewriter.push(piece) : piece;
-      if (out) yield out;
+    try {
+      for await (const piece of this.#text()) {
+        const out = rewriter ? rewriter.push(piece) : piece;
+        if (out) yield out;
+      }
+      const rest = rewriter?.flush();
+      if (rest) yield rest;
+    } finally {
+      this.#done();
     }
-    const rest = rewriter?.flush();
-    if (rest) yield rest;
+  }
+
+  /** Logs the companion's line, once (pieces may be abandoned early, or never asked for). */
+  #done(): void {
+    const { record, onDone } = this.options;
+    if (record.latency_ms) return;
+    record.latency_ms = Math.max(1, Date.now() - record.started);
+    onDone(record);
   }
 
   async *#text(): AsyncGenerator<string> {
     const routed = await this.#routed;
     if (!routed) return;
     const { outcome } = routed;
+    const record = this.options.record;
+    Object.assign(record, {
+      provider: routed.deployment.provider.name,
+      upstream_model: routed.model,
+    });
+    record.status = outcome.ok ? outcome.response.status : outcome.status ?? 502;
     if (!outcome.ok) return this.#fail(new Error(`upstream ${outcome.status}`));
     let said = false;
     try {
       // The companion's answer is read in the upstream's own format, whatever the client's.
       if (outcome.bytes) {
-        const json = JSON.parse(new TextDecoder().decode(outcome.bytes));
-        const text = answerText(decodeAnswer(routed.api, json));
+        const answer = decodeAnswer(
+          routed.api,
+          JSON.parse(new TextDecoder().decode(outcome.bytes)),
+        );
+        record.usage = answer.usage;
+        const text = answerText(answer);
         if (text) yield (said = true, text);
       } else {
+        const collector = new AnswerCollector();
         for await (const ev of decodeStream(routed.api, outcome.response.body!)) {
+          collector.add(ev);
+          if (collector.sawUsage) record.usage = collector.answer.usage;
           if (ev.type === "text" && ev.text) yield (said = true, ev.text);
         }
       }
     } catch (err) {
       return this.#fail(err);
     }
-    if (!said) {
-      this.options.logger.warn(
-        `splitter: companion for ${this.options.requestId} returned no text`,
-      );
-    }
+    if (!said) this.#fail(new Error("returned no text"));
   }
 
   #fail(err: unknown): void {
     const reason = this.#abort.signal.aborted
       ? "cancelled"
       : (err as Error)?.message ?? String(err);
+    this.options.record.error = reason;
+    this.options.record.status ||= 502;
     this.options.logger.warn(`splitter: companion for ${this.options.requestId} failed: ${reason}`);
   }
 }

@@ -3,71 +3,7 @@ import { stringify } from "yaml";
 import { chunkedBody, fakeUpstream, gate } from "./support/upstream.ts";
 import { openAIChatEvents, sseResponse } from "./support/wire.ts";
 
-const MAIN = new URL("../main.ts", import.meta.url).pathname;
-const ROOT = new URL("..", import.meta.url).pathname;
-
-interface RunOptions {
-  cwd?: string;
-  env?: Record<string, string>;
-}
-
-/** Runs the CLI to completion. Only the given variables (and PATH/HOME) are set. */
-async function run(args: string[], options: RunOptions = {}) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MAIN, ...args],
-    cwd: options.cwd ?? ROOT,
-    env: {
-      PATH: Deno.env.get("PATH") ?? "",
-      HOME: Deno.env.get("HOME") ?? "",
-      NO_COLOR: "1",
-      ...options.env,
-    },
-    clearEnv: true,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
-
-/** Starts the proxy as a process and waits for its listening line. */
-async function serve(args: string[], options: RunOptions = {}) {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MAIN, "--port", "0", ...args],
-    cwd: options.cwd ?? ROOT,
-    env: {
-      PATH: Deno.env.get("PATH") ?? "",
-      HOME: Deno.env.get("HOME") ?? "",
-      NO_COLOR: "1",
-      ...options.env,
-    },
-    clearEnv: true,
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let seen = "";
-  while (!/listening on (\S+)/.test(seen)) {
-    const { done, value } = await lines.read();
-    if (done) throw new Error(`proxy exited before listening: ${seen}`);
-    seen += value;
-  }
-  const url = /listening on (\S+)/.exec(seen)![1];
-  // Keep draining stdout so the child never blocks on a full pipe.
-  const rest = (async () => {
-    for (let r = await lines.read(); !r.done; r = await lines.read()) seen += r.value;
-    return seen;
-  })();
-  return { child, url, output: () => rest };
-}
-
-async function tempDir(files: Record<string, string>): Promise<string> {
-  const dir = await Deno.makeTempDir();
-  for (const [name, text] of Object.entries(files)) {
-    await Deno.writeTextFile(`${dir}/${name}`, text);
-  }
-  return dir;
-}
+import { run, serve, tempDir } from "./support/cli.ts";
 
 const echoYaml = (extra: Record<string, unknown> = {}) =>
   stringify({

@@ -6,6 +6,8 @@ import type { Attempt } from "../errors.ts";
 import type { Usage } from "../translate/answer.ts";
 
 export interface CallRecord {
+  /** `companion`: the splitter's companion request, linked by `request_id`. */
+  kind: "request" | "companion";
   /** Start of the request, epoch ms (written out as an ISO `ts`). */
   started: number;
   request_id: string;
@@ -22,10 +24,15 @@ export interface CallRecord {
   usage: Usage | null;
   cost_usd?: number;
   error: string | null;
+  /** With `log.bodies`: the request body as JSON text. */
+  request_body?: string;
+  /** With `log.bodies`: the answer as JSON text (a stream's assembled text and tool calls), maybe still being assembled. */
+  response_body?: string | Promise<string>;
 }
 
 export function newRecord(requestId: string, method: string, route: string): CallRecord {
   return {
+    kind: "request",
     started: Date.now(),
     request_id: requestId,
     method,
@@ -41,4 +48,52 @@ export function newRecord(requestId: string, method: string, route: string): Cal
     usage: null,
     error: null,
   };
+}
+
+const str = (s: string | null) => (s === null ? "null" : JSON.stringify(s));
+
+/** Requests in the same millisecond share one ISO timestamp string. */
+let lastMs = 0;
+let lastIso = "";
+function iso(ms: number): string {
+  if (ms !== lastMs) {
+    lastMs = ms;
+    lastIso = new Date(ms).toISOString();
+  }
+  return lastIso;
+}
+
+function attemptsJson(list: Attempt[]): string {
+  return `[${
+    list.map((a) =>
+      `{"provider":${str(a.provider)},"model":${str(a.model)},"status":${a.status},"error":${
+        str(a.error)
+      },"ms":${a.ms}}`
+    ).join(",")
+  }]`;
+}
+
+function usageJson(u: Usage): string {
+  return `{"prompt_tokens":${u.prompt_tokens},"completion_tokens":${u.completion_tokens},"total_tokens":${u.total_tokens}` +
+    `,"cache_read_tokens":${u.cache_read_tokens},"cache_write_tokens":${u.cache_write_tokens},"reasoning_tokens":${u.reasoning_tokens}}`;
+}
+
+/**
+ * The record as one JSON line; bodies are spliced in as the JSON they are.
+ * Written out field by field: a log line per request must cost little.
+ */
+export function logLine(r: CallRecord, response?: string): string {
+  let line = `{"ts":"${iso(r.started)}","kind":"${r.kind}","request_id":${str(r.request_id)}` +
+    `,"method":${str(r.method)},"route":${str(r.route)},"model":${str(r.model)},"provider":${
+      str(r.provider)
+    }` +
+    `,"upstream_model":${str(r.upstream_model)},"stream":${r.stream},"status":${r.status}` +
+    `,"latency_ms":${r.latency_ms},"ttfb_ms":${r.ttfb_ms},"attempts":${attemptsJson(r.attempts)}` +
+    `,"usage":${r.usage ? usageJson(r.usage) : "null"}` +
+    (r.cost_usd !== undefined ? `,"cost_usd":${r.cost_usd}` : "") +
+    `,"error":${str(r.error)}`;
+  if (r.request_body !== undefined || response !== undefined) {
+    line += `,"request":${r.request_body ?? "null"},"response":${response ?? "null"}`;
+  }
+  return line + "}";
 }

@@ -1,7 +1,7 @@
 /**
- * Secrets never leave the process whole: every known key is shown as
- * `sk-…abcd` (its first three and last four characters) wherever text may
- * reach a client, a log or a metric.
+ * Secrets never leave the process whole: every known key, bearer token and
+ * `api_key`-like JSON field is shown as `sk-…abcd` (its first three and last
+ * four characters) wherever text may reach a client, a log or a metric.
  */
 
 /** The masked form of one secret. */
@@ -9,22 +9,48 @@ export function mask(secret: string): string {
   return secret.length <= 12 ? "…" : `${secret.slice(0, 3)}…${secret.slice(-4)}`;
 }
 
-/** Replaces every occurrence of the known secrets in a text. */
+/** Values of JSON fields whose names say they hold a secret (group 1: up to the value, group 2: the value). */
+const SECRET_FIELD =
+  `("(?:api[_-]?key|apikey|x-api-key|authorization|proxy-authorization|access[_-]?token|secret|client[_-]?secret|password)"\\s*:\\s*")((?:[^"\\\\]|\\\\.)*)"`;
+/** `Bearer <token>` anywhere in a text (group 3: "Bearer ", group 4: the token). */
+const BEARER = `\\b(Bearer\\s+)([A-Za-z0-9._~+/=-]{8,})`;
+
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/**
+ * Masks the known secrets, bearer tokens and secret-named fields of a text in
+ * one regex pass (batches of log lines are long: one scan, not one per kind).
+ */
 export class Redactor {
-  readonly #pattern: RegExp | null;
+  readonly #pattern: RegExp;
   readonly #masked = new Map<string, string>();
 
   constructor(secrets: Iterable<string>) {
-    const list = [...new Set(secrets)].filter((s) => s.length >= 4).sort((a, b) =>
+    const known = [...new Set(secrets)].filter((s) => s.length >= 4).sort((a, b) =>
       b.length - a.length
     );
-    for (const s of list) this.#masked.set(s, mask(s));
-    this.#pattern = list.length
-      ? new RegExp(list.map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|"), "g")
-      : null;
+    for (const s of known) this.#masked.set(s, mask(s));
+    const alternatives = [SECRET_FIELD, BEARER, ...known.map(escape)];
+    this.#pattern = new RegExp(alternatives.join("|"), "gi");
   }
 
   text(s: string): string {
-    return this.#pattern ? s.replace(this.#pattern, (m) => this.#masked.get(m)!) : s;
+    return s.replace(
+      this.#pattern,
+      (match: string, head?: string, value?: string, bearer?: string, token?: string) => {
+        if (head !== undefined) return `${head}${this.#hide(value!)}"`;
+        if (bearer !== undefined) return bearer + this.#hide(token!);
+        return this.#masked.get(match) ?? this.#hide(match);
+      },
+    );
+  }
+
+  /** A secret's masked form; a value masked already (or a known key inside it) stays as it is. */
+  #hide(value: string): string {
+    if (value.includes("…")) return value;
+    for (const [secret, masked] of this.#masked) {
+      if (value.includes(secret)) return value.replaceAll(secret, masked);
+    }
+    return mask(value);
   }
 }

@@ -6,6 +6,7 @@ import { type ErrorFormat, errorResponse, MethodNotAllowed, ProxyError } from ".
 import { type CallRecord, newRecord } from "../observe/record.ts";
 import type { Runtime } from "../runtime.ts";
 import { health, ready } from "./handlers/health.ts";
+import { metrics } from "./handlers/metrics.ts";
 import { listModels } from "./handlers/models.ts";
 import { proxy } from "./handlers/proxy.ts";
 import { root } from "./handlers/root.ts";
@@ -57,6 +58,7 @@ const ROUTES = new Map<string, Route>([
   ["/v1/models", { format: "openai", methods: { GET: listModels } }],
   ["/health", { format: "openai", methods: { GET: health }, public: true }],
   ["/health/ready", { format: "openai", methods: { GET: ready }, public: true }],
+  ["/metrics", { format: "openai", methods: { GET: metrics } }],
   // Claude Code probes `HEAD /` before its first request.
   ["/", { format: "openai", methods: { GET: root }, public: true }],
 ]);
@@ -80,7 +82,7 @@ export function createApp(rt: Runtime): (req: Request) => Promise<Response> {
         if (status !== undefined) record.status = status;
         if (error !== undefined) record.error = error;
         record.latency_ms = Math.round(performance.now() - started);
-        rt.logger.request(record);
+        rt.recorder.finish(record);
       },
     };
     let res: Response;
@@ -124,7 +126,8 @@ function dispatch(
       Object.keys(route.methods).flatMap((m) => (m === "GET" ? ["GET", "HEAD"] : [m])),
     );
   }
-  if (!route.public && !ctx.rt.keys.allows(req.headers)) {
+  const open = route.public || (ctx.path === "/metrics" && ctx.rt.config.server.metrics_public);
+  if (!open && !ctx.rt.keys.allows(req.headers)) {
     throw new ProxyError(
       401,
       "missing or invalid proxy key: send 'Authorization: Bearer <key>' or 'x-api-key'",

@@ -22,8 +22,7 @@ export function relay(
       try {
         const { done, value } = await reader.read();
         if (!done) {
-          observer.chunk(value);
-          return controller.enqueue(value);
+          return controller.enqueue(observer.chunk(value) ?? value);
         }
         const last = end();
         if (last) controller.enqueue(last);

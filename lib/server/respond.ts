@@ -6,7 +6,9 @@
  * when the upstream fails mid-way.
  */
 import { errorEvent, ProxyError } from "../errors.ts";
+import { stripUsageChunk } from "../observe/stream_usage.ts";
 import { usageOfBody, UsageTap } from "../observe/usage_tap.ts";
+import { answerJson, assembledStream, bodyJson } from "../observe/bodies.ts";
 import { type BodyObserver, observeBody } from "../providers/http.ts";
 import type { Api } from "../providers/types.ts";
 import type { Routed } from "../routing/router.ts";
@@ -27,25 +29,38 @@ const SSE_HEADERS = {
 
 type Json = Record<string, unknown>;
 
+/**
+ * `usageAdded`: switchyard asked the upstream for stream usage the client did
+ * not ask for, so the usage-only chunk is taken out of what the client gets.
+ */
 export function respond(
   api: Api,
   routed: Routed,
   request: ClientRequest,
   ctx: RequestContext,
+  usageAdded: boolean,
 ): Response {
   const { outcome, translation } = routed;
+  const bodies = ctx.rt.recorder.wantsBodies;
+  const record = ctx.record;
   if (!outcome.ok) {
-    ctx.record.error = `upstream ${outcome.status}`;
+    record.error = `upstream ${outcome.status}`;
     const status = outcome.status!;
     // An upstream client error goes back as it was said, but never with the provider's key in it.
     if (translation) {
-      const body = translation.error(status, outcome.bytes, ctx.format);
-      return new Response(ctx.rt.redactor.text(JSON.stringify(body)), {
-        status,
-        headers: { "content-type": "application/json" },
-      });
+      const body = ctx.rt.redactor.text(
+        JSON.stringify(translation.error(status, outcome.bytes, ctx.format)),
+      );
+      if (bodies) record.response_body = body;
+      return new Response(body, { status, headers: { "content-type": "application/json" } });
     }
     const text = ctx.rt.redactor.text(decoder.decode(outcome.bytes ?? new Uint8Array()));
+    if (bodies) {
+      record.response_body = bodyJson(
+        encoder.encode(text),
+        outcome.response!.headers.get("content-type"),
+      );
+    }
     return new Response(text, { status, headers: outcome.response!.headers });
   }
   const read = usageReader(api);
@@ -54,7 +69,8 @@ export function respond(
 
   if (outcome.bytes) {
     if (!translation && rules.length === 0) {
-      if (read) ctx.record.usage = usageOfBody(outcome.bytes, read);
+      if (read) record.usage = usageOfBody(outcome.bytes, read);
+      if (bodies) record.response_body = bodyJson(outcome.bytes, res.headers.get("content-type"));
       return res.bodyUsed ? new Response(outcome.bytes, res) : res;
     }
     let json: Json;
@@ -67,15 +83,25 @@ export function respond(
         "upstream_error",
       );
     }
-    const body = translation ? translation.answer(json, request.body) : json;
-    if (read && body.usage) ctx.record.usage = read(body.usage as Json);
+    let body = json;
+    if (translation) {
+      // Usage as the provider counted it: the client's format may have no place for some of it.
+      const translated = translation.answer(json, request.body);
+      body = translated.body;
+      record.usage = translated.usage;
+    } else if (read && body.usage) record.usage = read(body.usage as Json);
     if (rules.length) {
       rewriteAnswerJson(api, body, (text) => {
         const rewriter = rewriterFor(rules);
         return rewriter.push(text) + rewriter.flush();
       });
     }
-    return translation ? Response.json(body) : new Response(JSON.stringify(body), res);
+    const text = JSON.stringify(body);
+    if (bodies) record.response_body = text;
+    return new Response(
+      text,
+      translation ? { headers: { "content-type": "application/json" } } : res,
+    );
   }
 
   ctx.deferred = true;
@@ -84,9 +110,11 @@ export function respond(
     return error ? encoder.encode(errorEvent(ctx.format, error)) : undefined;
   };
   if (translation || rules.length) {
-    // Read in the upstream's format, rewritten, written in the client's.
+    // Read in the upstream's format, rewritten, written in the client's; seen (usage, body) as the client gets it.
     const collector = new AnswerCollector();
-    let events = decodeStream(routed.api, res.body!).pipeThrough(
+    let events = decodeStream(routed.api, res.body!);
+    if (rules.length) events = events.pipeThrough(rewriteEvents(rewriterFor(rules)));
+    events = events.pipeThrough(
       new TransformStream<AnswerEvent, AnswerEvent>({
         transform(ev, out) {
           collector.add(ev);
@@ -94,13 +122,12 @@ export function respond(
         },
       }),
     );
-    if (rules.length) events = events.pipeThrough(rewriteEvents(rewriterFor(rules)));
-    const body = encodeStream(api, request.body, events);
     return new Response(
-      relay(body, {
+      relay(encodeStream(api, request.body, events), {
         chunk: () => {},
         end: (error) => {
-          if (collector.sawUsage) ctx.record.usage = collector.answer.usage;
+          if (collector.sawUsage) record.usage = collector.answer.usage;
+          if (bodies) record.response_body = answerJson(collector.answer);
           return finish(error);
         },
       }),
@@ -108,10 +135,17 @@ export function respond(
     );
   }
   const tap = read ? new UsageTap(read, api === "messages") : undefined;
+  // Kept only for the log's assembled body, read back after the stream ended.
+  const kept: Uint8Array[] | undefined = bodies ? [] : undefined;
   const observer: BodyObserver = {
-    chunk: (chunk) => tap?.push(chunk),
+    chunk(chunk) {
+      tap?.push(chunk);
+      kept?.push(chunk);
+      return usageAdded ? stripUsageChunk(chunk) : undefined;
+    },
     end: (error) => {
-      ctx.record.usage = tap?.finish() ?? null;
+      record.usage = tap?.finish() ?? null;
+      if (kept) record.response_body = assembledStream(api, kept);
       return finish(error);
     },
   };

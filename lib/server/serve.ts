@@ -57,5 +57,7 @@ export async function serve(rt: Runtime, options: { announce: string }): Promise
     `${signal}: draining in-flight requests (up to ${rt.config.server.shutdown_grace_s} s)`,
   );
   await running.shutdown();
-  rt.logger.info("stopped");
+  // Every log line of the requests that just finished is written before the process exits.
+  await rt.recorder.close();
+  console.log("stopped");
 }

@@ -6,7 +6,8 @@
  */
 import { errorBody, type ErrorFormat, ProxyError } from "../errors.ts";
 import type { Api } from "../providers/types.ts";
-import type { Answer, AnswerEvent } from "./answer.ts";
+import type { Answer, AnswerEvent, Usage } from "./answer.ts";
+import { emptyUsage, mergeUsage } from "./answer.ts";
 import { chatStreamDecoder, decodeChatCompletion } from "./chat_decode.ts";
 import { chatStreamEncoder, encodeChatCompletion } from "./chat_encode.ts";
 import { chatToMessages, type Drop, messagesToChat } from "./chat_messages.ts";
@@ -31,8 +32,8 @@ export interface Translation {
   api: Api;
   /** The client's request as the provider's. */
   request(body: Json, drop: Drop): Json;
-  /** The provider's JSON answer as the client's. */
-  answer(json: Json, request: Json): Json;
+  /** The provider's JSON answer as the client's, and its usage as the provider counted it. */
+  answer(json: Json, request: Json): { body: Json; usage: Usage | null };
   /** The provider's error body as the client's, same status. */
   error(status: number, bytes: Uint8Array | undefined, format: ErrorFormat): Json;
 }
@@ -136,7 +137,10 @@ function conversation(client: Api, provider: Api): Translation {
   return {
     api: provider,
     request: (body, drop) => fromChat(provider, toChat(client, body, drop), drop),
-    answer: (json, request) => encodeAnswer(client, decodeAnswer(provider, json), request),
+    answer(json, request) {
+      const answer = decodeAnswer(provider, json);
+      return { body: encodeAnswer(client, answer, request), usage: answer.usage };
+    },
     error: translatedError,
   };
 }
@@ -145,6 +149,12 @@ function conversation(client: Api, provider: Api): Translation {
 const embeddings: Translation = {
   api: "ollama_embed",
   request: (body, drop) => embeddingsToOllama(body, drop),
-  answer: (json, request) => ollamaToEmbeddings(json, request),
+  answer(json, request) {
+    const prompt = Number(json.prompt_eval_count ?? 0);
+    return {
+      body: ollamaToEmbeddings(json, request),
+      usage: mergeUsage(emptyUsage(), { prompt_tokens: prompt }),
+    };
+  },
   error: translatedError,
 };

@@ -21,19 +21,26 @@ export function startProxy(
   env: Record<string, string> = {},
 ): TestProxy {
   const server = { ...(config.server as object ?? {}), port: 0 };
-  const text = stringify({ log: { level: "error", dir: "" }, ...config, server });
+  const log = { level: "error", dir: "", ...(config.log as object ?? {}) };
+  const text = stringify({ ...config, log, server });
   const rt = createRuntime(parseConfigText(text, "test.yaml", env));
   const records: CallRecord[] = [];
   const waiting: ((r: CallRecord) => void)[] = [];
-  const write = rt.logger.request.bind(rt.logger);
-  rt.logger.request = (r) => {
-    records.push(structuredClone(r));
+  const finish = rt.recorder.finish.bind(rt.recorder);
+  rt.recorder.finish = (r) => {
+    const { response_body: _, ...plain } = r;
+    records.push(structuredClone(plain));
     waiting.shift()?.(r);
-    write(r);
+    finish(r);
   };
   const running = start(rt);
   return {
     ...running,
+    // Like the real shutdown: stop serving, then write out every log line.
+    [Symbol.asyncDispose]: async () => {
+      await running[Symbol.asyncDispose]();
+      await rt.recorder.close();
+    },
     rt,
     v1: `${running.url}/v1`,
     records,

@@ -20,6 +20,8 @@ import {
 import type { Handler } from "../app.ts";
 import { type ClientRequest, parseRequest, readBody } from "../body.ts";
 import { respond } from "../respond.ts";
+import { type CallRecord, newRecord } from "../../observe/record.ts";
+import { askForStreamUsage } from "../../observe/stream_usage.ts";
 import { rewriterFor } from "../../transforms/response_regex.ts";
 import { canServe } from "../../translate/plan.ts";
 
@@ -54,6 +56,8 @@ export function proxy(api: Api): Handler {
     record.stream = request.stream;
     // A transformed request can no longer go out byte for byte; an untouched one still does.
     if (rt.transforms.applyToRequest(api, request.model, request.body)) request.raw = undefined;
+    const usageAdded = api === "chat" && askForStreamUsage(request);
+    if (rt.recorder.wantsBodies) record.request_body = request.raw ?? JSON.stringify(request.body);
 
     const deployments = deploymentsFor(rt, api, request.model);
     if (deployments.length === 0) {
@@ -72,6 +76,7 @@ export function proxy(api: Api): Handler {
     const companion = rt.splitter?.applies(api, request.model, req.headers)
       ? startCompanion(rt, rt.splitter, {
         api,
+        route: ctx.path,
         request,
         headers,
         requestId: record.request_id,
@@ -95,7 +100,7 @@ export function proxy(api: Api): Handler {
     }
     record.provider = routed.deployment.provider.name;
     record.upstream_model = routed.model;
-    const res = respond(api, routed, request, ctx);
+    const res = respond(api, routed, request, ctx, usageAdded);
     if (!companion) return res;
     if (!routed.outcome.ok) {
       companion.cancel();
@@ -128,6 +133,7 @@ function deploymentsFor(rt: Runtime, api: Api, model: string): readonly Deployme
 
 interface CompanionStart {
   api: Api;
+  route: string;
   request: ClientRequest;
   headers: Record<string, string>;
   requestId: string;
@@ -145,12 +151,27 @@ function startCompanion(rt: Runtime, splitter: Splitter, start: CompanionStart):
     plainText: false,
   };
   const rules = rt.transforms.responseRules(start.request.model);
+  const record: CallRecord = {
+    ...newRecord(start.requestId, "POST", start.route),
+    kind: "companion",
+    model: splitter.config.model,
+    stream: start.request.stream,
+  };
   return new Companion({
     start: (signal) =>
       rt.router.route(
-        { api: start.api, request, headers: start.headers, query: "", signal, attempts: [] },
+        {
+          api: start.api,
+          request,
+          headers: start.headers,
+          query: "",
+          signal,
+          attempts: record.attempts,
+        },
         deploymentsFor(rt, start.api, splitter.config.model),
       ),
+    record,
+    onDone: (r) => rt.recorder.finish(r),
     timeoutMs: splitter.config.timeout_s * 1000,
     logger: rt.logger,
     requestId: start.requestId,
