@@ -7,6 +7,7 @@
 import { parseArgs } from "node:util";
 import denoJson from "./deno.json" with { type: "json" };
 import { ConfigError, findConfigPath, loadConfig, loadDotenv } from "./lib/config/load.ts";
+import { loadPlugins } from "./lib/plugins/load.ts";
 import { createRuntime } from "./lib/runtime.ts";
 import { serve } from "./lib/server/serve.ts";
 
@@ -73,7 +74,7 @@ async function main(argv: string[]): Promise<number> {
     loadDotenv(values["env-file"]);
     const env = Deno.env.toObject();
     const { config, path } = loadConfig(findConfigPath(values.config ?? checkPath, env), env);
-    const runtime = createRuntime(config);
+    const runtime = createRuntime(config, await loadPlugins(config.plugins));
     if (command === "check") {
       console.log(`${path ?? "embedded default"}: ok`);
       return 0;

@@ -10,8 +10,9 @@ import { FileLog } from "./observe/file_log.ts";
 import { Metrics } from "./observe/metrics.ts";
 import { Recorder } from "./observe/recorder.ts";
 import { Redactor } from "./observe/redact.ts";
-import { BUILTIN_PROVIDERS } from "./providers/registry.ts";
-import type { ProviderFactory } from "./providers/types.ts";
+import { providerTypes } from "./providers/registry.ts";
+import type { Plugin } from "./plugin.ts";
+import { HookRunner } from "./plugins/hooks.ts";
 import { ModelTable, type ProviderEntry } from "./routing/resolve.ts";
 import { Router } from "./routing/router.ts";
 import { KeyCheck } from "./server/auth.ts";
@@ -35,15 +36,17 @@ export interface Runtime {
   splitter?: Splitter;
   /** Request and answer rewriting (`transforms`). */
   transforms: Transforms;
+  /** The plugins' hooks. */
+  hooks: HookRunner;
 }
 
-/** Builds every provider; an unknown type or a failing factory is a ConfigError. */
-export function createRuntime(
-  config: Config,
-  types: Readonly<Record<string, ProviderFactory>> = BUILTIN_PROVIDERS,
-): Runtime {
+/**
+ * Builds every provider (built-in types and the loaded plugins'); an unknown
+ * type, a type claimed twice or a failing factory is a ConfigError.
+ */
+export function createRuntime(config: Config, plugins: readonly Plugin[] = []): Runtime {
   const providers = new Map<string, ProviderEntry>();
-  const problems: string[] = [];
+  const { types, problems } = providerTypes(plugins);
   for (const [name, pc] of Object.entries(config.providers)) {
     const factory = types[pc.type];
     if (!factory) {
@@ -96,5 +99,6 @@ export function createRuntime(
     redactor,
     splitter: config.splitter && new Splitter(config.splitter),
     transforms: new Transforms(config.transforms),
+    hooks: new HookRunner(plugins, logger),
   };
 }

@@ -58,6 +58,8 @@ export interface CompanionOptions {
   clientSignal: AbortSignal;
   /** Rewrites the companion's text like the main answer's (`response_regex`). */
   rewriter?: TextRewriter;
+  /** Plugins' `onChunk` hooks, run on the companion's text like the main stream's. */
+  onChunk?: (text: string) => Promise<string>;
   /** The companion's own log record (linked to the main one by its request id). */
   record: CallRecord;
   /** Called once with the record when the companion is done, failed or not. */
@@ -89,13 +91,14 @@ export class Companion {
 
   /** The companion's text, piece by piece (rewritten when asked); nothing at all if it fails or says nothing. */
   async *pieces(): AsyncGenerator<string> {
-    const rewriter = this.options.rewriter;
+    const { rewriter, onChunk } = this.options;
+    const pass = async (text: string) => (text && onChunk ? await onChunk(text) : text);
     try {
       for await (const piece of this.#text()) {
-        const out = rewriter ? rewriter.push(piece) : piece;
+        const out = await pass(rewriter ? rewriter.push(piece) : piece);
         if (out) yield out;
       }
-      const rest = rewriter?.flush();
+      const rest = await pass(rewriter?.flush() ?? "");
       if (rest) yield rest;
     } finally {
       this.#done();

@@ -13,24 +13,30 @@
 import { errorBody, ProxyError } from "../errors.ts";
 import { sleep } from "../sleep.ts";
 import { syntheticResponse } from "./synthetic.ts";
-import type { Provider, ProviderFactory, UpstreamCall } from "./types.ts";
+import { definePlugin } from "../plugin.ts";
+import type { Provider, UpstreamCall } from "./types.ts";
 
-export const mock: ProviderFactory = ({ config }): Provider => {
-  const failStatus = config.fail_status ?? 500;
-  const failRate = config.fail_rate ?? (config.fail_status !== undefined ? 1 : 0);
-  const answer = async (call: UpstreamCall): Promise<Response> => {
-    if (config.latency_ms) await sleep(config.latency_ms, call.signal);
-    if (Math.random() < failRate) {
-      const err = new ProxyError(failStatus, `mock failure (fail_rate ${failRate})`);
-      return Response.json(errorBody(call.api === "messages" ? "anthropic" : "openai", err), {
-        status: failStatus,
-      });
-    }
-    return syntheticResponse(call, {
-      text: config.text ?? "This is a mock response.",
-      chunks: config.chunks ?? 5,
-      chunkDelayMs: config.chunk_delay_ms,
-    });
-  };
-  return { apis: ["chat", "messages"], complete: answer, stream: answer };
-};
+export default definePlugin({
+  name: "mock",
+  providers: {
+    mock: ({ config }): Provider => {
+      const failStatus = config.fail_status ?? 500;
+      const failRate = config.fail_rate ?? (config.fail_status !== undefined ? 1 : 0);
+      const answer = async (call: UpstreamCall): Promise<Response> => {
+        if (config.latency_ms) await sleep(config.latency_ms, call.signal);
+        if (Math.random() < failRate) {
+          const err = new ProxyError(failStatus, `mock failure (fail_rate ${failRate})`);
+          return Response.json(errorBody(call.api === "messages" ? "anthropic" : "openai", err), {
+            status: failStatus,
+          });
+        }
+        return syntheticResponse(call, {
+          text: config.text ?? "This is a mock response.",
+          chunks: config.chunks ?? 5,
+          chunkDelayMs: config.chunk_delay_ms,
+        });
+      };
+      return { apis: ["chat", "messages"], complete: answer, stream: answer };
+    },
+  },
+});

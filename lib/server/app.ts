@@ -4,6 +4,7 @@
  */
 import { type ErrorFormat, errorResponse, MethodNotAllowed, ProxyError } from "../errors.ts";
 import { type CallRecord, newRecord } from "../observe/record.ts";
+import type { HookContext } from "../plugin.ts";
 import type { Runtime } from "../runtime.ts";
 import { health, ready } from "./handlers/health.ts";
 import { metrics } from "./handlers/metrics.ts";
@@ -22,6 +23,8 @@ export interface RequestContext {
   format: ErrorFormat;
   /** Set by a handler whose response body is still streaming: it calls `finish` itself. */
   deferred: boolean;
+  /** Set by the model-routed handlers: plugin hooks see the request through it. */
+  hooks?: HookContext;
   /** Completes the record and writes the log line; once per request. */
   finish(status?: number, error?: string | null): void;
 }
@@ -83,6 +86,7 @@ export function createApp(rt: Runtime): (req: Request) => Promise<Response> {
         if (error !== undefined) record.error = error;
         record.latency_ms = Math.round(performance.now() - started);
         rt.recorder.finish(record);
+        if (ctx.hooks) rt.hooks.observe(ctx.hooks, record);
       },
     };
     let res: Response;

@@ -33,13 +33,13 @@ type Json = Record<string, unknown>;
  * `usageAdded`: switchyard asked the upstream for stream usage the client did
  * not ask for, so the usage-only chunk is taken out of what the client gets.
  */
-export function respond(
+export async function respond(
   api: Api,
   routed: Routed,
   request: ClientRequest,
   ctx: RequestContext,
   usageAdded: boolean,
-): Response {
+): Promise<Response> {
   const { outcome, translation } = routed;
   const bodies = ctx.rt.recorder.wantsBodies;
   const record = ctx.record;
@@ -65,10 +65,11 @@ export function respond(
   }
   const read = usageReader(api);
   const rules = ctx.rt.transforms.responseRules(request.model);
+  const { hooks } = ctx.rt;
   const res = outcome.response;
 
   if (outcome.bytes) {
-    if (!translation && rules.length === 0) {
+    if (!translation && rules.length === 0 && !hooks.has("onResponse")) {
       if (read) record.usage = usageOfBody(outcome.bytes, read);
       if (bodies) record.response_body = bodyJson(outcome.bytes, res.headers.get("content-type"));
       return res.bodyUsed ? new Response(outcome.bytes, res) : res;
@@ -96,6 +97,7 @@ export function respond(
         return rewriter.push(text) + rewriter.flush();
       });
     }
+    if (hooks.has("onResponse")) body = await hooks.onResponse(ctx.hooks!, body);
     const text = JSON.stringify(body);
     if (bodies) record.response_body = text;
     return new Response(
@@ -109,11 +111,12 @@ export function respond(
     ctx.finish(undefined, error ? (error as Error).message ?? String(error) : null);
     return error ? encoder.encode(errorEvent(ctx.format, error)) : undefined;
   };
-  if (translation || rules.length) {
+  if (translation || rules.length || hooks.has("onChunk")) {
     // Read in the upstream's format, rewritten, written in the client's; seen (usage, body) as the client gets it.
     const collector = new AnswerCollector();
     let events = decodeStream(routed.api, res.body!);
     if (rules.length) events = events.pipeThrough(rewriteEvents(rewriterFor(rules)));
+    if (hooks.has("onChunk")) events = events.pipeThrough(hooks.chunkStream(ctx.hooks!));
     events = events.pipeThrough(
       new TransformStream<AnswerEvent, AnswerEvent>({
         transform(ev, out) {

@@ -1,6 +1,8 @@
 /** The real proxy, in-process on port 0, from a config written as in a file. */
 import { stringify } from "yaml";
 import { parseConfigText } from "../../lib/config/load.ts";
+import type { Config } from "../../lib/config/schema.ts";
+import { loadPlugins } from "../../lib/plugins/load.ts";
 import type { CallRecord } from "../../lib/observe/record.ts";
 import { createRuntime, type Runtime } from "../../lib/runtime.ts";
 import { type Running, start } from "../../lib/server/serve.ts";
@@ -15,15 +17,31 @@ export interface TestProxy extends Running {
   nextRecord(): Promise<CallRecord>;
 }
 
+function testConfig(config: Record<string, unknown>, env: Record<string, string>): Config {
+  const server = { ...(config.server as object ?? {}), port: 0 };
+  const log = { level: "error", dir: "", ...(config.log as object ?? {}) };
+  return parseConfigText(stringify({ ...config, log, server }), `${Deno.cwd()}/test.yaml`, env);
+}
+
 /** Starts the proxy with `config` (an object as the YAML file would hold, port forced to 0). */
 export function startProxy(
   config: Record<string, unknown>,
   env: Record<string, string> = {},
 ): TestProxy {
-  const server = { ...(config.server as object ?? {}), port: 0 };
-  const log = { level: "error", dir: "", ...(config.log as object ?? {}) };
-  const text = stringify({ ...config, log, server });
-  const rt = createRuntime(parseConfigText(text, "test.yaml", env));
+  return serveRuntime(createRuntime(testConfig(config, env)));
+}
+
+/** Like startProxy, loading the config's `plugins` first (paths relative to the working directory). */
+export async function startProxyWithPlugins(
+  config: Record<string, unknown>,
+  env: Record<string, string> = {},
+): Promise<TestProxy> {
+  const parsed = testConfig(config, env);
+  return serveRuntime(createRuntime(parsed, await loadPlugins(parsed.plugins)));
+}
+
+/** Serves `rt` on port 0, keeping every request's record for the test to look at. */
+function serveRuntime(rt: Runtime): TestProxy {
   const records: CallRecord[] = [];
   const waiting: ((r: CallRecord) => void)[] = [];
   const finish = rt.recorder.finish.bind(rt.recorder);

@@ -20,6 +20,7 @@ import {
 import type { Handler } from "../app.ts";
 import { type ClientRequest, parseRequest, readBody } from "../body.ts";
 import { respond } from "../respond.ts";
+import type { HookContext } from "../../plugin.ts";
 import { type CallRecord, newRecord } from "../../observe/record.ts";
 import { askForStreamUsage } from "../../observe/stream_usage.ts";
 import { rewriterFor } from "../../transforms/response_regex.ts";
@@ -52,6 +53,29 @@ export function proxy(api: Api): Handler {
       ctx.query,
       server.raw_text_fallback,
     );
+    const hooks: HookContext = {
+      requestId: record.request_id,
+      route: ctx.path,
+      api,
+      model: request.model,
+      deployment: null,
+      state: {},
+    };
+    ctx.hooks = hooks;
+    if (rt.hooks.has("onRequest")) {
+      // A plugin may change anything: the request leaves the byte-exact path.
+      request.body = await rt.hooks.onRequest(hooks, request.body, req.headers);
+      request.raw = undefined;
+      if (typeof request.body.model !== "string" || request.body.model === "") {
+        throw new ProxyError(
+          500,
+          "an onRequest hook left the request without a model",
+          "plugin_error",
+        );
+      }
+      request.model = request.body.model;
+      request.stream = request.body.stream === true;
+    }
     record.model = request.model;
     record.stream = request.stream;
     // A transformed request can no longer go out byte for byte; an untouched one still does.
@@ -77,6 +101,7 @@ export function proxy(api: Api): Handler {
       ? startCompanion(rt, rt.splitter, {
         api,
         route: ctx.path,
+        hooks,
         request,
         headers,
         requestId: record.request_id,
@@ -100,7 +125,11 @@ export function proxy(api: Api): Handler {
     }
     record.provider = routed.deployment.provider.name;
     record.upstream_model = routed.model;
-    const res = respond(api, routed, request, ctx, usageAdded);
+    (hooks as { deployment: HookContext["deployment"] }).deployment = {
+      provider: record.provider,
+      model: routed.model,
+    };
+    const res = await respond(api, routed, request, ctx, usageAdded);
     if (!companion) return res;
     if (!routed.outcome.ok) {
       companion.cancel();
@@ -134,6 +163,7 @@ function deploymentsFor(rt: Runtime, api: Api, model: string): readonly Deployme
 interface CompanionStart {
   api: Api;
   route: string;
+  hooks: HookContext;
   request: ClientRequest;
   headers: Record<string, string>;
   requestId: string;
@@ -177,6 +207,9 @@ function startCompanion(rt: Runtime, splitter: Splitter, start: CompanionStart):
     requestId: start.requestId,
     clientSignal: start.signal,
     rewriter: rules.length ? rewriterFor(rules) : undefined,
+    onChunk: start.request.stream && rt.hooks.has("onChunk")
+      ? (text) => rt.hooks.onChunk(start.hooks, text)
+      : undefined,
   });
 }
 
