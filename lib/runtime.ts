@@ -13,6 +13,7 @@ import { Redactor } from "./observe/redact.ts";
 import { providerTypes } from "./providers/registry.ts";
 import type { Plugin } from "./plugin.ts";
 import { HookRunner } from "./plugins/hooks.ts";
+import { AnswerCache } from "./cache.ts";
 import { ModelTable, type ProviderEntry } from "./routing/resolve.ts";
 import { Router } from "./routing/router.ts";
 import { KeyCheck } from "./server/auth.ts";
@@ -38,6 +39,8 @@ export interface Runtime {
   transforms: Transforms;
   /** The plugins' hooks. */
   hooks: HookRunner;
+  /** Non-streaming answers by request, when `cache` is configured. */
+  cache?: AnswerCache;
 }
 
 /**
@@ -100,5 +103,6 @@ export function createRuntime(config: Config, plugins: readonly Plugin[] = []): 
     splitter: config.splitter && new Splitter(config.splitter),
     transforms: new Transforms(config.transforms),
     hooks: new HookRunner(plugins, logger),
+    cache: config.cache && new AnswerCache(config.cache.ttl_s * 1000, config.cache.max_entries),
   };
 }

@@ -200,6 +200,10 @@ export const configSchema = z.strictObject({
   }).prefault({}),
   transforms: z.array(transformSchema).default([]),
   splitter: splitterSchema.optional(),
+  cache: z.strictObject({
+    ttl_s: num().pipe(z.number().positive()).default(300),
+    max_entries: num().pipe(z.number().int().min(1)).default(1000),
+  }).optional(),
   plugins: z.array(z.string().min(1)).default([]),
 });
 

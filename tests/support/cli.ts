@@ -8,9 +8,9 @@ export interface RunOptions {
   env?: Record<string, string>;
 }
 
-/** Runs the CLI to completion. Only the given variables (and PATH/HOME) are set. */
-export async function run(args: string[], options: RunOptions = {}) {
-  const out = await new Deno.Command(Deno.execPath(), {
+/** `deno run main.ts ARGS` with only the given variables (and PATH, HOME) set, both pipes captured. */
+function cli(args: string[], options: RunOptions): Deno.Command {
+  return new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", MAIN, ...args],
     cwd: options.cwd ?? ROOT,
     env: {
@@ -22,26 +22,19 @@ export async function run(args: string[], options: RunOptions = {}) {
     clearEnv: true,
     stdout: "piped",
     stderr: "piped",
-  }).output();
+  });
+}
+
+/** Runs the CLI to completion. */
+export async function run(args: string[], options: RunOptions = {}) {
+  const out = await cli(args, options).output();
   const dec = new TextDecoder();
   return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
 }
 
 /** Starts the proxy as a process and waits for its listening line; `output()` has stdout and stderr once it exits. */
 export async function serve(args: string[], options: RunOptions = {}) {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MAIN, "--port", "0", ...args],
-    cwd: options.cwd ?? ROOT,
-    env: {
-      PATH: Deno.env.get("PATH") ?? "",
-      HOME: Deno.env.get("HOME") ?? "",
-      NO_COLOR: "1",
-      ...options.env,
-    },
-    clearEnv: true,
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
+  const child = cli(["--port", "0", ...args], options).spawn();
   const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
   let seen = "";
   while (!/listening on (\S+)/.test(seen)) {

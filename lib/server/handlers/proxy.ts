@@ -1,6 +1,7 @@
 /**
  * The model-routed endpoints: read the body once, resolve the model, route,
- * and relay what the upstream said — byte for byte when formats match.
+ * and relay what the upstream said — byte for byte when formats match; a
+ * non-streaming answer may come from, and go to, the answer cache.
  */
 import { ProxyError } from "../../errors.ts";
 import type { Api } from "../../providers/types.ts";
@@ -17,7 +18,8 @@ import {
   spliceStream,
   type Splitter,
 } from "../../splitter.ts";
-import type { Handler } from "../app.ts";
+import type { Handler, RequestContext } from "../app.ts";
+import { AnswerCache, cacheControl } from "../../cache.ts";
 import { type ClientRequest, parseRequest, readBody } from "../body.ts";
 import { respond } from "../respond.ts";
 import type { HookContext } from "../../plugin.ts";
@@ -40,109 +42,152 @@ const ROUTE_NAMES: Record<Api, string> = {
 /** The handler for one client API. */
 export function proxy(api: Api): Handler {
   return async (req, ctx) => {
-    const { rt, record } = ctx;
-    const server = rt.config.server;
-    const bytes = await readBody(req, {
-      maxBytes: Math.floor(server.max_body_mb * 1048576),
-      timeoutMs: server.read_timeout_s * 1000,
-    });
-    const request = parseRequest(
-      api,
-      bytes,
-      req.headers.get("content-type"),
-      ctx.query,
-      server.raw_text_fallback,
-    );
-    const hooks: HookContext = {
-      requestId: record.request_id,
-      route: ctx.path,
-      api,
-      model: request.model,
-      deployment: null,
-      state: {},
-    };
-    ctx.hooks = hooks;
-    if (rt.hooks.has("onRequest")) {
-      // A plugin may change anything: the request leaves the byte-exact path.
-      request.body = await rt.hooks.onRequest(hooks, request.body, req.headers);
-      request.raw = undefined;
-      if (typeof request.body.model !== "string" || request.body.model === "") {
-        throw new ProxyError(
-          500,
-          "an onRequest hook left the request without a model",
-          "plugin_error",
-        );
-      }
-      request.model = request.body.model;
-      request.stream = request.body.stream === true;
-    }
-    record.model = request.model;
-    record.stream = request.stream;
-    // A transformed request can no longer go out byte for byte; an untouched one still does.
-    if (rt.transforms.applyToRequest(api, request.model, request.body)) request.raw = undefined;
-    const usageAdded = api === "chat" && askForStreamUsage(request);
-    if (rt.recorder.wantsBodies) record.request_body = request.raw ?? JSON.stringify(request.body);
+    const { request, usageAdded } = await prepare(api, req, ctx);
+    const cache = ctx.rt.cache;
+    if (!cache || request.stream) return await answer(api, req, ctx, request, usageAdded);
 
-    const deployments = deploymentsFor(rt, api, request.model);
-    if (deployments.length === 0) {
-      if (api === "count_tokens") return localTokenCount(request.body);
-      const why = rt.config.routing.translate
-        ? ""
-        : " in its own format (routing.translate is false)";
+    const key = AnswerCache.key(api, request.raw ?? JSON.stringify(request.body));
+    const control = cacheControl(req.headers);
+    const hit = control.read ? cache.get(key) : undefined;
+    if (hit) {
+      Object.assign(ctx.record, { provider: "cache", upstream_model: hit.model });
+      const headers = new Headers(hit.headers);
+      headers.set("x-switchyard-cache", "hit");
+      return new Response(hit.body.slice(), { status: hit.status, headers });
+    }
+    const res = await answer(api, req, ctx, request, usageAdded);
+    if (!control.write || !res.ok) return res;
+    const body = await res.bytes();
+    cache.set(key, {
+      status: res.status,
+      headers: [...res.headers],
+      body,
+      provider: ctx.record.provider,
+      model: ctx.record.upstream_model,
+    });
+    return new Response(body, res);
+  };
+}
+
+/** Reads and parses the body, runs `onRequest` hooks and transforms: the request as it will be routed. */
+async function prepare(
+  api: Api,
+  req: Request,
+  ctx: RequestContext,
+): Promise<{ request: ClientRequest; usageAdded: boolean }> {
+  const { rt, record } = ctx;
+  const server = rt.config.server;
+  const bytes = await readBody(req, {
+    maxBytes: Math.floor(server.max_body_mb * 1048576),
+    timeoutMs: server.read_timeout_s * 1000,
+  });
+  const request = parseRequest(
+    api,
+    bytes,
+    req.headers.get("content-type"),
+    ctx.query,
+    server.raw_text_fallback,
+  );
+  ctx.hooks = {
+    requestId: record.request_id,
+    route: ctx.path,
+    api,
+    model: request.model,
+    deployment: null,
+    state: {},
+  };
+  if (rt.hooks.has("onRequest")) {
+    // A plugin may change anything: the request leaves the byte-exact path.
+    request.body = await rt.hooks.onRequest(ctx.hooks, request.body, req.headers);
+    request.raw = undefined;
+    if (typeof request.body.model !== "string" || request.body.model === "") {
       throw new ProxyError(
-        404,
-        `model '${request.model}' has no deployment that serves ${ROUTE_NAMES[api]}${why}`,
-        "model_not_found",
+        500,
+        "an onRequest hook left the request without a model",
+        "plugin_error",
       );
     }
+    request.model = request.body.model;
+    request.stream = request.body.stream === true;
+  }
+  record.model = request.model;
+  record.stream = request.stream;
+  // A transformed request can no longer go out byte for byte; an untouched one still does.
+  if (rt.transforms.applyToRequest(api, request.model, request.body)) request.raw = undefined;
+  const usageAdded = api === "chat" && askForStreamUsage(request);
+  if (rt.recorder.wantsBodies) record.request_body = request.raw ?? JSON.stringify(request.body);
+  return { request, usageAdded };
+}
 
-    const headers = forwardableHeaders(req.headers);
-    const companion = rt.splitter?.applies(api, request.model, req.headers)
-      ? startCompanion(rt, rt.splitter, {
-        api,
-        route: ctx.path,
-        hooks,
-        request,
-        headers,
-        requestId: record.request_id,
-        signal: req.signal,
-      })
-      : undefined;
-    let routed: Routed;
-    try {
-      routed = await rt.router.route({
-        api,
-        request,
-        headers,
-        query: request.plainText ? "" : ctx.query,
-        signal: req.signal,
-        attempts: record.attempts,
-        drop: (what) => rt.logger.debug(`${record.request_id}: translation dropped ${what}`),
-      }, deployments);
-    } catch (err) {
-      companion?.cancel();
-      throw err;
-    }
-    record.provider = routed.deployment.provider.name;
-    record.upstream_model = routed.model;
-    (hooks as { deployment: HookContext["deployment"] }).deployment = {
-      provider: record.provider,
-      model: routed.model,
-    };
-    const res = await respond(api, routed, request, ctx, usageAdded);
-    if (!companion) return res;
-    if (!routed.outcome.ok) {
-      companion.cancel();
-      return res;
-    }
-    const separator = rt.splitter!.config.separator;
-    if (!request.stream) {
-      const text = await companionText(companion);
-      // Appended to the client's own format (the answer may have been translated).
-      return text ? new Response(appendToJson(api, await res.bytes(), separator + text), res) : res;
-    }
-    return new Response(spliceStream(api, res.body!, companion, separator), res);
+/** Routes the request (and the splitter's companion) and makes the client's response. */
+async function answer(
+  api: Api,
+  req: Request,
+  ctx: RequestContext,
+  request: ClientRequest,
+  usageAdded: boolean,
+): Promise<Response> {
+  const { rt, record } = ctx;
+  const hooks = ctx.hooks!;
+  const deployments = deploymentsFor(rt, api, request.model);
+  if (deployments.length === 0) {
+    if (api === "count_tokens") return localTokenCount(request.body);
+    const why = rt.config.routing.translate
+      ? ""
+      : " in its own format (routing.translate is false)";
+    throw new ProxyError(
+      404,
+      `model '${request.model}' has no deployment that serves ${ROUTE_NAMES[api]}${why}`,
+      "model_not_found",
+    );
+  }
+
+  const headers = forwardableHeaders(req.headers);
+  const companion = rt.splitter?.applies(api, request.model, req.headers)
+    ? startCompanion(rt, rt.splitter, {
+      api,
+      route: ctx.path,
+      hooks,
+      request,
+      headers,
+      requestId: record.request_id,
+      signal: req.signal,
+    })
+    : undefined;
+  let routed: Routed;
+  try {
+    routed = await rt.router.route({
+      api,
+      request,
+      headers,
+      query: request.plainText ? "" : ctx.query,
+      signal: req.signal,
+      attempts: record.attempts,
+      drop: (what) => rt.logger.debug(`${record.request_id}: translation dropped ${what}`),
+    }, deployments);
+  } catch (err) {
+    companion?.cancel();
+    throw err;
+  }
+  record.provider = routed.deployment.provider.name;
+  record.upstream_model = routed.model;
+  (hooks as { deployment: HookContext["deployment"] }).deployment = {
+    provider: record.provider,
+    model: routed.model,
   };
+  const res = await respond(api, routed, request, ctx, usageAdded);
+  if (!companion) return res;
+  if (!routed.outcome.ok) {
+    companion.cancel();
+    return res;
+  }
+  const separator = rt.splitter!.config.separator;
+  if (!request.stream) {
+    const text = await companionText(companion);
+    // Appended to the client's own format (the answer may have been translated).
+    return text ? new Response(appendToJson(api, await res.bytes(), separator + text), res) : res;
+  }
+  return new Response(spliceStream(api, res.body!, companion, separator), res);
 }
 
 /** The deployments of `model` that serve `api`; 404 for a model no entry matches. */
