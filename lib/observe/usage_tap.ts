@@ -91,10 +91,12 @@ export class UsageTap {
 /** The usage of a whole JSON answer: its last usage object, found near the end. */
 export function usageOfBody(bytes: Uint8Array, read: Read): Usage | null {
   let text = decoder.decode(bytes.subarray(Math.max(0, bytes.length - TAIL_BYTES)));
-  if (!text.includes('"usage":')) {
-    if (bytes.length <= TAIL_BYTES) return null;
+  let at = text.lastIndexOf('"usage":');
+  if (at < 0 && bytes.length > TAIL_BYTES) {
     text = decoder.decode(bytes);
+    at = text.lastIndexOf('"usage":');
   }
-  const [last] = usageObjects(text.slice(text.lastIndexOf('"usage":')));
+  if (at < 0) return null;
+  const [last] = usageObjects(text.slice(at));
   return last ? read(last) : null;
 }
