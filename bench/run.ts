@@ -370,7 +370,6 @@ async function scaleRun(): Promise<string[]> {
   return out;
 }
 
-/** The same chat load with a config of 1,000 models and 50 providers. */
 /** A config of 1,000 models and 50 providers, with `bench-gpt` among them. */
 function manyModelsConfig(up: string): string {
   const providers: Record<string, unknown> = {};

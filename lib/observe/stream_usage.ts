@@ -28,14 +28,20 @@ export function askForStreamUsage(request: ClientRequest): boolean {
 
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
-const EVENT = /(?:^|\n\n)(data: \{[^\n]*"choices":\[\][^\n]*"usage":\{[^\n]*\}\n\n)/;
+const MARK = '"choices":[]';
 
-/** The chunk without the usage-only event (`"choices":[]`), or undefined when it has none. */
+/**
+ * The chunk without the usage-only event (one `data: {…"choices":[]…"usage":{…}`
+ * line and its blank line), or undefined when it has none. Found with string
+ * searches: a regex of `[^\n]*` runs backtracks over the whole line.
+ */
 export function stripUsageChunk(chunk: Uint8Array): Uint8Array | undefined {
   const text = decoder.decode(chunk);
-  if (!text.includes('"choices":[]')) return undefined;
-  const m = EVENT.exec(text);
-  if (!m) return undefined;
-  const start = m.index + m[0].length - m[1].length;
-  return encoder.encode(text.slice(0, start) + text.slice(start + m[1].length));
+  const at = text.indexOf(MARK);
+  if (at < 0) return undefined;
+  const start = text.lastIndexOf("\n", at) + 1;
+  const end = text.indexOf("\n", at);
+  const isEvent = (start === 0 || text[start - 2] === "\n") && text.startsWith("data: {", start) &&
+    end >= 0 && text[end + 1] === "\n" && text.slice(at, end).includes('"usage":{');
+  return isEvent ? encoder.encode(text.slice(0, start) + text.slice(end + 2)) : undefined;
 }
