@@ -70,7 +70,7 @@ export class RelayableStream {
   /** A chunk from the upstream. */
   push(chunk: Uint8Array): void {
     if (this.#closed) return;
-    if (this.#observer) this.#controller.enqueue(this.#observer.chunk(chunk) ?? chunk);
+    if (this.#observer) this.#send(this.#observer.chunk(chunk) ?? chunk);
     else if (this.#plain) this.#controller.enqueue(chunk);
     else this.#held.push(chunk);
     if (!this.#paused && (this.#controller.desiredSize ?? 0) < -MAX_QUEUED) {
@@ -89,9 +89,14 @@ export class RelayableStream {
   /** Attaches the observer: it sees the chunks that waited, then every one as it comes. */
   observe(observer: BodyObserver): void {
     this.#observer = observer;
-    for (const chunk of this.#held) this.#controller.enqueue(observer.chunk(chunk) ?? chunk);
+    for (const chunk of this.#held) this.#send(observer.chunk(chunk) ?? chunk);
     this.#held = [];
     if (this.#end !== undefined) this.#finish();
+  }
+
+  /** An observed chunk; one the observer emptied is not sent (an empty write still costs a syscall). */
+  #send(chunk: Uint8Array): void {
+    if (chunk.length) this.#controller.enqueue(chunk);
   }
 
   #finish(): void {
