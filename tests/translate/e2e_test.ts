@@ -1,4 +1,5 @@
 import { assert, assertEquals, assertMatch } from "../support/assert.ts";
+import { clientRequest } from "../support/fixtures.ts";
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { startProxy } from "../support/proxy.ts";
@@ -355,14 +356,7 @@ Deno.test("routing.translate: false keeps each endpoint to its own format, with 
 });
 
 Deno.test("Claude Code's request (fixture) to an OpenAI upstream: translated, extras dropped, no Anthropic query or headers", async () => {
-  const fixture = JSON.parse(
-    await Deno.readTextFile(
-      new URL(
-        "../../../shared/fixtures/client-requests/claude-code-messages.json",
-        import.meta.url,
-      ),
-    ),
-  );
+  const fixture = await clientRequest("claude-code-messages");
   const recorded = fixture.requests.find((r: { method: string }) => r.method === "POST");
   await using up = upstream(() =>
     sseResponse(

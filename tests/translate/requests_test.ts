@@ -1,13 +1,7 @@
 import { assertEquals } from "../support/assert.ts";
+import { clientRequest } from "../support/fixtures.ts";
 import { chatToMessages, messagesToChat } from "../../lib/translate/chat_messages.ts";
 import { chatToOllama } from "../../lib/translate/ollama.ts";
-
-const fixture = async (name: string) =>
-  JSON.parse(
-    await Deno.readTextFile(
-      new URL(`../../../shared/fixtures/client-requests/${name}.json`, import.meta.url),
-    ),
-  );
 
 function dropped() {
   const list: string[] = [];
@@ -101,7 +95,7 @@ Deno.test("chat → messages: tool_choice words, reasoning_effort as a thinking 
 });
 
 Deno.test("messages → chat: the AI SDK's tool round trip (fixture) keeps ids and arguments", async () => {
-  const { requests } = await fixture("ai-sdk-anthropic-messages");
+  const { requests } = await clientRequest("ai-sdk-anthropic-messages");
   const { drop } = dropped();
   const out = messagesToChat(requests[1].body, drop);
   assertEquals(out.messages, [
@@ -123,7 +117,7 @@ Deno.test("messages → chat: the AI SDK's tool round trip (fixture) keeps ids a
 });
 
 Deno.test("messages → chat: Claude Code (fixture) — system blocks joined, dozens of tools, extras dropped and named", async () => {
-  const { requests } = await fixture("claude-code-messages");
+  const { requests } = await clientRequest("claude-code-messages");
   const body = requests[1].body;
   const { list, drop } = dropped();
   const out = messagesToChat(body, drop);
@@ -158,7 +152,7 @@ Deno.test("messages → chat: a system message inside messages, thinking budgets
 });
 
 Deno.test("chat → ollama: LangChain's request (fixture), options, images, tool calls, format", async () => {
-  const { requests } = await fixture("langchain-openai-chat");
+  const { requests } = await clientRequest("langchain-openai-chat");
   const { drop } = dropped();
   const out = chatToOllama({
     ...requests[0].body,

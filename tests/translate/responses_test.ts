@@ -1,4 +1,5 @@
 import { assert, assertEquals, assertMatch } from "../support/assert.ts";
+import { clientRequest } from "../support/fixtures.ts";
 import OpenAI from "openai";
 import { startProxy } from "../support/proxy.ts";
 import { chunkedBody, fakeUpstream, type Received } from "../support/upstream.ts";
@@ -14,13 +15,6 @@ import {
   type Part,
   sseResponse,
 } from "../support/wire.ts";
-
-const fixture = async (name: string) =>
-  JSON.parse(
-    await Deno.readTextFile(
-      new URL(`../../../shared/fixtures/client-requests/${name}.json`, import.meta.url),
-    ),
-  );
 
 function proxyTo(type: string, url: string, extra: Record<string, unknown> = {}) {
   return startProxy({
@@ -203,7 +197,7 @@ Deno.test("a function call round trip through Anthropic, streamed and not, with 
 });
 
 Deno.test("Codex CLI's replayed turn (fixture) reaches a Claude model: developer prompts, function_call items, unknown tools dropped", async () => {
-  const { requests } = await fixture("codex-responses");
+  const { requests } = await clientRequest("codex-responses");
   await using up = anthropicToolUpstream();
   await using proxy = proxyTo("anthropic", up.url);
   const res = await fetch(`${proxy.v1}/responses`, {
