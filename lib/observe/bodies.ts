@@ -10,8 +10,11 @@ import { decodeStream } from "../translate/plan.ts";
 const decoder = new TextDecoder();
 
 /** A body's text as JSON: itself when it is a JSON document, else a JSON string of it. */
-export function bodyJson(bytes: Uint8Array | undefined, contentType: string | null): string {
-  const text = decoder.decode(bytes ?? new Uint8Array());
+export function bodyJson(
+  body: Uint8Array | string | undefined,
+  contentType: string | null,
+): string {
+  const text = typeof body === "string" ? body : decoder.decode(body ?? new Uint8Array());
   const trimmed = text.trimStart();
   const looksJson = contentType?.includes("json") &&
     (trimmed.startsWith("{") || trimmed.startsWith("["));

@@ -74,9 +74,7 @@ export class Router {
         : translationFor(req.api, d.provider.provider.apis) ?? undefined;
       const call = this.#call(d, model, req, translation);
       for (let n = 1;; n++) {
-        if (req.signal.aborted) {
-          throw new ProxyError(499, "client disconnected", "client_closed_request");
-        }
+        if (req.signal.aborted) throw clientLeft();
         const started = performance.now();
         const outcome = await attempt(d, call);
         req.attempts.push({
@@ -102,9 +100,7 @@ export class Router {
         await sleep(wait, req.signal).catch(() => {});
       }
     }
-    if (req.signal.aborted) {
-      throw new ProxyError(499, "client disconnected", "client_closed_request");
-    }
+    if (req.signal.aborted) throw clientLeft();
     const status = resting.length === queue.length ? 503 : last?.timeout ? 504 : 502;
     throw new UpstreamsFailed(status, req.request.model, req.attempts);
   }
@@ -147,6 +143,8 @@ export class Router {
     };
   }
 }
+
+const clientLeft = () => new ProxyError(499, "client disconnected", "client_closed_request");
 
 /** Headers of one vendor's API (`anthropic-*`, `openai-*`) mean nothing to another's. */
 function withoutVendorHeaders(headers: Record<string, string>): Record<string, string> {

@@ -34,8 +34,8 @@ export type Handler = (req: Request, ctx: RequestContext) => Promise<Response> |
 interface Route {
   format: ErrorFormat;
   methods: Record<string, Handler>;
-  /** Answered without a proxy key. */
-  public?: boolean;
+  /** Answered without a proxy key: always, or when the config says so. */
+  public?: boolean | ((rt: Runtime) => boolean);
 }
 
 const chat: Route = { format: "openai", methods: { POST: proxy("chat") } };
@@ -61,7 +61,11 @@ const ROUTES = new Map<string, Route>([
   ["/v1/models", { format: "openai", methods: { GET: listModels } }],
   ["/health", { format: "openai", methods: { GET: health }, public: true }],
   ["/health/ready", { format: "openai", methods: { GET: ready }, public: true }],
-  ["/metrics", { format: "openai", methods: { GET: metrics } }],
+  ["/metrics", {
+    format: "openai",
+    methods: { GET: metrics },
+    public: (rt) => rt.config.server.metrics_public,
+  }],
   // Claude Code probes `HEAD /` before its first request.
   ["/", { format: "openai", methods: { GET: root }, public: true }],
 ]);
@@ -130,7 +134,7 @@ function dispatch(
       Object.keys(route.methods).flatMap((m) => (m === "GET" ? ["GET", "HEAD"] : [m])),
     );
   }
-  const open = route.public || (ctx.path === "/metrics" && ctx.rt.config.server.metrics_public);
+  const open = typeof route.public === "function" ? route.public(ctx.rt) : route.public;
   if (!open && !ctx.rt.keys.allows(req.headers)) {
     throw new ProxyError(
       401,

@@ -20,9 +20,12 @@ export function relay(
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       try {
-        const { done, value } = await reader.read();
-        if (!done) {
-          return controller.enqueue(observer.chunk(value) ?? value);
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) break;
+          // A chunk the observer emptied is skipped: an empty write still costs a syscall.
+          const chunk = observer.chunk(value) ?? value;
+          if (chunk.length) return controller.enqueue(chunk);
         }
         const last = end();
         if (last) controller.enqueue(last);

@@ -56,10 +56,7 @@ export async function respond(
     }
     const text = ctx.rt.redactor.text(decoder.decode(outcome.bytes ?? new Uint8Array()));
     if (bodies) {
-      record.response_body = bodyJson(
-        encoder.encode(text),
-        outcome.response!.headers.get("content-type"),
-      );
+      record.response_body = bodyJson(text, outcome.response!.headers.get("content-type"));
     }
     return new Response(text, { status, headers: outcome.response!.headers });
   }
