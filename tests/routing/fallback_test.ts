@@ -214,6 +214,43 @@ Deno.test("a stream that fails before its first byte falls back, on both endpoin
   assertEquals(msg.content[0].type === "text" && msg.content[0].text, "saved");
 });
 
+Deno.test("timeout_s caps the whole call: a stream that keeps trickling past it ends with an error event", async () => {
+  const [head, ...rest] = openAIChatEvents(["tick"], null);
+  const encoder = new TextEncoder();
+  let stopped: () => void = () => {};
+  const cancelled = new Promise<void>((resolve) => (stopped = resolve));
+  // A chunk every 20 ms, forever: never idle, never done.
+  await using trickles = fakeUpstream(() => {
+    let timer: ReturnType<typeof setInterval>;
+    return sseResponse(
+      new ReadableStream({
+        start(c) {
+          c.enqueue(encoder.encode(head));
+          timer = setInterval(() => c.enqueue(encoder.encode(rest[0])), 20);
+        },
+        cancel() {
+          clearInterval(timer);
+          stopped();
+        },
+      }),
+    );
+  });
+  await using proxy = startProxy({
+    providers: { t: { type: "openai", base_url: trickles.url, timeout_s: 0.3, retry: FAST_RETRY } },
+    models: { m: ["t/x"] },
+  });
+  const started = performance.now();
+  const r = await chat(proxy.url, { stream: true });
+  assertEquals(r.status, 200);
+  assert(r.text.startsWith(head + rest[0]), r.text);
+  assertMatch(
+    r.text.trim().split("\n\n").at(-1)!,
+    /^data: \{"error":\{"message":"not complete within 0.3 s \(timeout_s\)"/,
+  );
+  assert(performance.now() - started < 2000);
+  await cancelled;
+});
+
 Deno.test("a stream that drops mid-way ends with an error event in the client's format, no fallback", async () => {
   const events = openAIChatEvents(["partial"], null);
   const aEvents = anthropicEvents(["partial"]);

@@ -13,6 +13,19 @@ export interface Tokens {
 const SSE = { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache" };
 const JSON_TYPE = { "content-type": "application/json", "openai-processing-ms": "12" };
 
+const openAIUsage = (t: Tokens) => ({
+  prompt_tokens: t.input,
+  completion_tokens: t.output,
+  total_tokens: t.input + t.output,
+  prompt_tokens_details: { cached_tokens: t.cacheRead ?? 0, audio_tokens: 0 },
+  completion_tokens_details: {
+    reasoning_tokens: 0,
+    audio_tokens: 0,
+    accepted_prediction_tokens: 0,
+    rejected_prediction_tokens: 0,
+  },
+});
+
 /** A `chat.completion` as OpenAI sends it. */
 export function openAIChatJSON(
   text: string,
@@ -31,18 +44,7 @@ export function openAIChatJSON(
         logprobs: null,
         finish_reason: "stop",
       }],
-      usage: {
-        prompt_tokens: t.input,
-        completion_tokens: t.output,
-        total_tokens: t.input + t.output,
-        prompt_tokens_details: { cached_tokens: t.cacheRead ?? 0, audio_tokens: 0 },
-        completion_tokens_details: {
-          reasoning_tokens: 0,
-          audio_tokens: 0,
-          accepted_prediction_tokens: 0,
-          rejected_prediction_tokens: 0,
-        },
-      },
+      usage: openAIUsage(t),
       service_tier: "default",
       system_fingerprint: "fp_fc9f1d7035",
     },
@@ -56,19 +58,6 @@ export type Part =
   | { text: string[] }
   | { tool: { id: string; name: string; args: string[] } }
   | { thinking: string[]; signature?: string };
-
-const openAIUsage = (t: Tokens) => ({
-  prompt_tokens: t.input,
-  completion_tokens: t.output,
-  total_tokens: t.input + t.output,
-  prompt_tokens_details: { cached_tokens: t.cacheRead ?? 0, audio_tokens: 0 },
-  completion_tokens_details: {
-    reasoning_tokens: 0,
-    audio_tokens: 0,
-    accepted_prediction_tokens: 0,
-    rejected_prediction_tokens: 0,
-  },
-});
 
 /** The SSE events of a streamed chat completion with text, tool calls and reasoning (`reasoning_content`). */
 export function openAIStream(
@@ -133,6 +122,21 @@ export function openAIChatEvents(
   return openAIStream([{ text: pieces }], t, model);
 }
 
+/** Anthropic's usage object; a stream's `message_start` reports 1 output token so far. */
+const anthropicUsage = (t: Tokens, output: number) => ({
+  input_tokens: t.input,
+  cache_creation_input_tokens: t.cacheWrite ?? 0,
+  cache_read_input_tokens: t.cacheRead ?? 0,
+  cache_creation: { ephemeral_5m_input_tokens: t.cacheWrite ?? 0, ephemeral_1h_input_tokens: 0 },
+  output_tokens: output,
+  service_tier: "standard",
+});
+
+/** An Anthropic error body (`{"type":"error","error":{…}}`). */
+export function anthropicError(type: string, message: string): string {
+  return JSON.stringify({ type: "error", error: { type, message } });
+}
+
 /** An Anthropic `message` as the Messages API sends it. */
 export function anthropicJSON(
   text: string,
@@ -147,17 +151,7 @@ export function anthropicJSON(
     content: [{ type: "text", text }],
     stop_reason: "end_turn",
     stop_sequence: null,
-    usage: {
-      input_tokens: t.input,
-      cache_creation_input_tokens: t.cacheWrite ?? 0,
-      cache_read_input_tokens: t.cacheRead ?? 0,
-      cache_creation: {
-        ephemeral_5m_input_tokens: t.cacheWrite ?? 0,
-        ephemeral_1h_input_tokens: 0,
-      },
-      output_tokens: t.output,
-      service_tier: "standard",
-    },
+    usage: anthropicUsage(t, t.output),
   });
 }
 
@@ -179,17 +173,7 @@ export function anthropicStream(
         content: [],
         stop_reason: null,
         stop_sequence: null,
-        usage: {
-          input_tokens: t.input,
-          cache_creation_input_tokens: t.cacheWrite ?? 0,
-          cache_read_input_tokens: t.cacheRead ?? 0,
-          cache_creation: {
-            ephemeral_5m_input_tokens: t.cacheWrite ?? 0,
-            ephemeral_1h_input_tokens: 0,
-          },
-          output_tokens: 1,
-          service_tier: "standard",
-        },
+        usage: anthropicUsage(t, 1),
       },
     }),
   ];

@@ -2,9 +2,10 @@ import { assert, assertEquals, assertMatch } from "../support/assert.ts";
 import { clientRequest } from "../support/fixtures.ts";
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
-import { startProxy } from "../support/proxy.ts";
+import { oneProvider, startProxy } from "../support/proxy.ts";
 import { chunkedBody, fakeUpstream, type Received } from "../support/upstream.ts";
 import {
+  anthropicError,
   anthropicJSON,
   anthropicStream,
   jsonResponse,
@@ -30,14 +31,9 @@ function upstream(answer: (r: Received) => Response) {
   return fakeUpstream(answer);
 }
 
+/** One provider of `type` serving every model, tried once. */
 function proxyTo(type: string, url: string, extra: Record<string, unknown> = {}) {
-  return startProxy({
-    providers: {
-      up: { type, base_url: url, api_key: "sk-translate-test-key-123456", retry: { attempts: 1 } },
-    },
-    models: { "*": ["up/*"] },
-    ...extra,
-  });
+  return startProxy({ ...oneProvider(type, url, undefined, { retry: { attempts: 1 } }), ...extra });
 }
 
 Deno.test("OpenAI SDK → Anthropic upstream: request translated, answer as a chat.completion, usage mapped", async () => {
@@ -70,7 +66,7 @@ Deno.test("OpenAI SDK → Anthropic upstream: request translated, answer as a ch
     stop_sequences: ["END"],
     metadata: { user_id: "u-1" },
   });
-  assertEquals(sent.headers.get("x-api-key"), "sk-translate-test-key-123456");
+  assertEquals(sent.headers.get("x-api-key"), "sk-upstream-secret-0123456789");
 });
 
 Deno.test("OpenAI SDK → Anthropic upstream, streamed: text deltas as they come, tools via runTools", async () => {
@@ -299,13 +295,7 @@ Deno.test("Anthropic SDK → OpenAI upstream, not streamed; images both ways", a
 
 Deno.test("upstream errors come back in the client's format with the upstream's status", async () => {
   await using an = upstream(() =>
-    jsonResponse(
-      JSON.stringify({
-        type: "error",
-        error: { type: "invalid_request_error", message: "max_tokens: too large" },
-      }),
-      400,
-    )
+    jsonResponse(anthropicError("invalid_request_error", "max_tokens: too large"), 400)
   );
   await using proxy = proxyTo("anthropic", an.url);
   const ai = new OpenAI({ baseURL: proxy.v1, apiKey: "k", maxRetries: 0 });

@@ -1,10 +1,11 @@
 import { assert, assertEquals, assertMatch } from "../support/assert.ts";
 import { clientRequest } from "../support/fixtures.ts";
 import OpenAI from "openai";
-import { startProxy } from "../support/proxy.ts";
+import { oneProvider, startProxy } from "../support/proxy.ts";
 import { chunkedBody, fakeUpstream, type Received } from "../support/upstream.ts";
 import { rawUpstream, write } from "../support/raw_http.ts";
 import {
+  anthropicError,
   anthropicJSON,
   anthropicStream,
   jsonResponse,
@@ -16,19 +17,9 @@ import {
   sseResponse,
 } from "../support/wire.ts";
 
+/** One provider of `type` (with `extra` settings) serving every model, tried once. */
 function proxyTo(type: string, url: string, extra: Record<string, unknown> = {}) {
-  return startProxy({
-    providers: {
-      up: {
-        type,
-        base_url: url,
-        api_key: "sk-responses-test-key-1234",
-        retry: { attempts: 1 },
-        ...extra,
-      },
-    },
-    models: { "*": ["up/*"] },
-  });
+  return startProxy(oneProvider(type, url, undefined, { retry: { attempts: 1 }, ...extra }));
 }
 
 /** Anthropic upstream: a tool call first, text once the tool result is in. */
@@ -323,13 +314,7 @@ Deno.test("previous_response_id: a clear 400 on a translated route, passed throu
 
 Deno.test("errors in the Responses API's shape: upstream errors with their status, a stream cut mid-way ends with an error event", async () => {
   await using bad = fakeUpstream(() =>
-    jsonResponse(
-      JSON.stringify({
-        type: "error",
-        error: { type: "invalid_request_error", message: "prompt is too long" },
-      }),
-      400,
-    )
+    jsonResponse(anthropicError("invalid_request_error", "prompt is too long"), 400)
   );
   await using proxy = proxyTo("anthropic", bad.url);
   const res = await fetch(`${proxy.v1}/responses`, {
