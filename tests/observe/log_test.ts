@@ -321,8 +321,15 @@ Deno.test("/metrics: Prometheus text, counters that move by the right amounts, p
     });
     assertEquals(res.headers.get("content-type"), "text/plain; version=0.0.4; charset=utf-8");
     const values = new Map<string, number>();
+    const typed = new Set<string>();
     for (const line of (await res.text()).split("\n")) {
+      if (line.startsWith("# TYPE ")) typed.add(line.split(" ")[2]);
       if (line && !line.startsWith("#")) {
+        // The text format's sample line: a declared family, escaped label values, a number.
+        const sample = /^([a-z_]+)(\{(?:[a-z_]+="(?:[^"\\\n]|\\["\\n])*",?)*\})? (\S+)$/.exec(line);
+        assert(sample, `not a sample line: ${line}`);
+        assert(typed.has(sample[1].replace(/_(bucket|sum|count)$/, "")) || typed.has(sample[1]));
+        assert(!Number.isNaN(Number(sample[3])), line);
         values.set(
           line.slice(0, line.lastIndexOf(" ")),
           Number(line.slice(line.lastIndexOf(" ") + 1)),
@@ -342,6 +349,9 @@ Deno.test("/metrics: Prometheus text, counters that move by the right amounts, p
     await client.messages.create({ model: "claude-x", max_tokens: 5, messages: [] });
   }
   await client.messages.create({ model: "broken", max_tokens: 5, messages: [] }).catch(() => {});
+  await client.messages.create({ model: 'we"ird\\name', max_tokens: 5, messages: [] }).catch(
+    () => {},
+  );
   const after = await scrape();
   const delta = (key: string) => (after.get(key) ?? 0) - (before.get(key) ?? 0);
   assertEquals(
@@ -373,6 +383,22 @@ Deno.test("/metrics: Prometheus text, counters that move by the right amounts, p
     1,
   );
   assertEquals(delta('switchyard_upstream_attempts_total{provider="bad",result="500"}'), 1);
+  assertEquals(
+    delta(
+      'switchyard_errors_total{route="/v1/messages",model="we\\"ird\\\\name",provider="",status_class="4xx"}',
+    ),
+    1,
+  );
+  // Histogram buckets are cumulative and end at the count.
+  const bucket = (le: string) =>
+    after.get(
+      `switchyard_request_duration_seconds_bucket{model="claude-x",provider="an",le="${le}"}`,
+    ) ?? NaN;
+  assert(bucket("0.005") <= bucket("1") && bucket("1") <= bucket("+Inf"));
+  assertEquals(
+    bucket("+Inf"),
+    after.get('switchyard_request_duration_seconds_count{model="claude-x",provider="an"}'),
+  );
   assertEquals(after.get("switchyard_deployments_in_cooldown"), 1);
   assert((after.get('switchyard_process_memory_bytes{kind="rss"}') ?? 0) > 0);
   await using open = startProxy({
