@@ -131,7 +131,6 @@ export class HttpClient {
     return new Promise<Response>((resolve, reject) => {
       if (signal.aborted) return reject(new UpstreamFailure("network", "client disconnected"));
       const started = Date.now();
-      let connecting = false;
       let headersAt = 0;
       // Chunks are counted, not timed: the watchdog notices when the count stops moving.
       let chunks = 0;
@@ -147,7 +146,7 @@ export class HttpClient {
       const unwatch = watch((now) => {
         if (now - started >= t.totalMs) {
           stop("timeout", `not complete within ${seconds(t.totalMs)} s (timeout_s)`);
-        } else if (connecting && now - started >= t.connectMs) {
+        } else if (!headersAt && now - started >= t.connectMs && connecting()) {
           stop("timeout", `no connection within ${seconds(t.connectMs)} s (connect_timeout_s)`);
         } else if (!headersAt && now - started >= t.firstByteMs) {
           stop("timeout", `no response within ${seconds(t.firstByteMs)} s (first_byte_timeout_s)`);
@@ -160,6 +159,8 @@ export class HttpClient {
           }
         }
       });
+      // Asked only when the deadline passed, rather than listening to every request's socket.
+      const connecting = () => req.socket === null || (req.socket as Socket).connecting;
       const onAbort = () => stop("network", "client disconnected");
       const done = () => {
         unwatch();
@@ -243,11 +244,6 @@ export class HttpClient {
       req.on("error", (err) => {
         done();
         fail(asFailure(err));
-      });
-      req.on("socket", (socket: Socket) => {
-        if (!socket.connecting) return;
-        connecting = true;
-        socket.once("connect", () => connecting = false);
       });
       signal.addEventListener("abort", onAbort, { once: true });
       req.end(body);

@@ -158,6 +158,51 @@ Deno.test("timeouts fall back: no headers (first_byte_timeout_s), headers then s
   never.open();
 });
 
+/**
+ * A listener that is never accepted from, its queue filled by idle connections:
+ * the kernel then drops new handshakes, so a connect to it hangs.
+ */
+async function neverConnects() {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  const held: Deno.Conn[] = [];
+  const pending: Promise<unknown>[] = [];
+  for (;;) {
+    assert(held.length < 5000, "the accept queue never filled");
+    const connect = Deno.connect({ hostname: "127.0.0.1", port });
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const stalled = new Promise<null>((r) => timer = setTimeout(() => r(null), 100));
+    const conn = await Promise.race([connect, stalled]);
+    clearTimeout(timer);
+    if (!conn) {
+      pending.push(connect.then((c) => c.close(), () => {}));
+      break;
+    }
+    held.push(conn);
+  }
+  return {
+    url: `http://127.0.0.1:${port}`,
+    [Symbol.dispose]() {
+      for (const c of held) c.close();
+      listener.close();
+    },
+  };
+}
+
+Deno.test("connect_timeout_s: a host that never completes the handshake falls back in time", async () => {
+  using hanging = await neverConnects();
+  await using good = scripted([], "saved");
+  await using proxy = startProxy(
+    twoDeployments(hanging.url, good.url, { connect_timeout_s: 0.2, first_byte_timeout_s: 30 }),
+  );
+  const started = Date.now();
+  const r = await chat(proxy.url);
+  assertEquals([r.status, r.provider], [200, "second"]);
+  const [first] = proxy.records.at(-1)!.attempts;
+  assertMatch(first.error!, /connect_timeout_s/);
+  assert(Date.now() - started < 2000, "waited for the kernel, not for connect_timeout_s");
+});
+
 Deno.test("network failures fall back: connection refused, connection reset, a JSON body cut mid-way", async () => {
   const closed = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const refusedUrl = `http://127.0.0.1:${(closed.addr as Deno.NetAddr).port}`;
