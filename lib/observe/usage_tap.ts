@@ -1,10 +1,10 @@
 /**
  * Reads usage off a pass-through body without touching every chunk: usage
- * lives in a stream's first events (Anthropic's `message_start`) and last
+ * lives in a stream's first event (Anthropic's `message_start`) and its last
  * ones (OpenAI's usage chunk, `message_delta`, `response.completed`), so the
- * tap keeps references to the head and the tail and decodes only those, once,
- * at the end. Every format reports usage in an object under `"usage"`; only
- * those objects are parsed.
+ * tap keeps references to the head and the tail and, at the end, decodes
+ * chunks inward from those edges only until it meets a usage object. Every
+ * format reports usage in an object under `"usage"`; only those are parsed.
  */
 import { objectAt } from "../raw_json.ts";
 import type { Usage } from "../translate/answer.ts";
@@ -16,39 +16,58 @@ import type { Usage } from "../translate/answer.ts";
  */
 const TAIL_BYTES = 2048;
 const HEAD_BYTES = 1024;
+const KEY = '"usage":';
 
 type Read = (raw: Record<string, unknown>) => Usage;
+type Json = Record<string, unknown>;
 const decoder = new TextDecoder();
 
-/** The chunks' text, decoded one by one (a stray split character cannot matter to usage). */
-function text(chunks: Uint8Array[]): string {
-  let out = "";
-  for (const c of chunks) out += decoder.decode(c);
-  return out;
-}
-
-/** Every usage object in `text`, parsed, in order. */
-function usageObjects(text: string): Record<string, unknown>[] {
-  const found: Record<string, unknown>[] = [];
-  for (let i = text.indexOf('"usage":'); i >= 0; i = text.indexOf('"usage":', i + 1)) {
-    const start = text.indexOf("{", i);
-    if (start < 0 || text.slice(i + 8, start).trim() !== "") continue;
-    const obj = objectAt(text, start);
-    if (!obj) continue;
-    try {
-      found.push(JSON.parse(obj));
-    } catch { /* not JSON after all: skip */ }
+/**
+ * The usage object whose key starts at `at`: the object, null when the value
+ * is not an object (`"usage":null`), undefined when the text ends inside it.
+ */
+function objectAfterKey(text: string, at: number): Json | null | undefined {
+  let start = at + KEY.length;
+  while (text.charCodeAt(start) <= 32) start++;
+  if (start >= text.length) return undefined;
+  if (text[start] !== "{") return null;
+  const obj = objectAt(text, start);
+  if (obj === undefined) return undefined;
+  try {
+    return JSON.parse(obj);
+  } catch {
+    return null;
   }
-  return found;
 }
 
-/** Usage objects merged key by key (later reports win), converted by the format's reader. */
-function merged(objects: Record<string, unknown>[], read: Read): Usage | null {
-  if (objects.length === 0) return null;
-  if (objects.length === 1) return read(objects[0]);
-  const raw: Record<string, unknown> = {};
-  for (const obj of objects) for (const k in obj) if (obj[k] !== null) raw[k] = obj[k];
-  return read(raw);
+/** The first usage object in `text`; undefined when there is none yet (it may come with more text). */
+function firstIn(text: string): Json | undefined {
+  for (let at = text.indexOf(KEY); at >= 0; at = text.indexOf(KEY, at + 1)) {
+    const found = objectAfterKey(text, at);
+    if (found !== null) return found;
+  }
+  return undefined;
+}
+
+/** The last complete usage object in `text`. */
+function lastIn(text: string): Json | undefined {
+  for (let at = text.lastIndexOf(KEY); at >= 0; at = at ? text.lastIndexOf(KEY, at - 1) : -1) {
+    const found = objectAfterKey(text, at);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/** The first (or last) usage object in `chunks`, decoding one chunk at a time from that edge until it is found. */
+function fromEdge(chunks: Uint8Array[], last: boolean): Json | undefined {
+  let text = "";
+  for (let n = 0; n < chunks.length; n++) {
+    const piece = decoder.decode(chunks[last ? chunks.length - 1 - n : n]);
+    text = last ? piece + text : text + piece;
+    const found = last ? lastIn(text) : firstIn(text);
+    if (found) return found;
+  }
+  return undefined;
 }
 
 /** Keeps references to a stream's last chunks (and first, when asked) as it flows; `finish` reads usage from them. */
@@ -61,7 +80,7 @@ export class UsageTap {
   #gap = false;
 
   /** `head`: whether the format reports usage at the start too. */
-  constructor(readonly read: Read, head: boolean) {
+  constructor(readonly read: Read, readonly head: boolean) {
     this.#headSize = head ? 0 : HEAD_BYTES;
   }
 
@@ -79,24 +98,28 @@ export class UsageTap {
     }
   }
 
-  /** The usage the stream reported, or null when it reported none. */
+  /**
+   * The usage the stream reported, or null when it reported none: its last
+   * usage object, merged over its first for formats that report at the start
+   * (later reports win, key by key).
+   */
   finish(): Usage | null {
-    const head = text(this.#head);
-    const tail = text(this.#tail);
-    // Without a gap, head and tail are one text: an event may span them.
-    return merged(usageObjects(this.#gap && head ? `${head}\n${tail}` : head + tail), this.read);
+    // Without a gap, head and tail are one run of chunks: an event may span them.
+    const all = this.#gap ? this.#tail : [...this.#head, ...this.#tail];
+    const last = fromEdge(all, true);
+    const first = this.head ? fromEdge(this.#gap ? this.#head : all, false) : undefined;
+    if (!first) return last ? this.read(last) : null;
+    if (!last) return this.read(first);
+    const raw: Json = { ...first };
+    for (const k in last) if (last[k] !== null) raw[k] = last[k];
+    return this.read(raw);
   }
 }
 
 /** The usage of a whole JSON answer: its last usage object, found near the end. */
 export function usageOfBody(bytes: Uint8Array, read: Read): Usage | null {
-  let text = decoder.decode(bytes.subarray(Math.max(0, bytes.length - TAIL_BYTES)));
-  let at = text.lastIndexOf('"usage":');
-  if (at < 0 && bytes.length > TAIL_BYTES) {
-    text = decoder.decode(bytes);
-    at = text.lastIndexOf('"usage":');
-  }
-  if (at < 0) return null;
-  const [last] = usageObjects(text.slice(at));
-  return last ? read(last) : null;
+  const tail = bytes.subarray(Math.max(0, bytes.length - TAIL_BYTES));
+  const found = lastIn(decoder.decode(tail)) ??
+    (bytes.length > TAIL_BYTES ? lastIn(decoder.decode(bytes)) : undefined);
+  return found ? read(found) : null;
 }

@@ -37,8 +37,21 @@ const PRICE = {
 };
 const TOKENS: Tokens = { input: 1000, output: 200, cacheRead: 4000, cacheWrite: 500 };
 
-/** Upstreams of every format answering the same text with the same token counts, streamed or not. */
-function upstreams(parts: Part[] = [{ text: ["Same ", "answer."] }]) {
+/** A stream's events as pieces of `size` bytes (0: event by event), cut wherever that falls. */
+function cutEvery(events: string[], size: number): string[] {
+  if (!size) return events;
+  const all = events.join("");
+  return Array.from(
+    { length: Math.ceil(all.length / size) },
+    (_, i) => all.slice(i * size, (i + 1) * size),
+  );
+}
+
+/**
+ * Upstreams of every format answering the same text with the same token
+ * counts, streamed or not; streams in pieces of `cut` bytes when given.
+ */
+function upstreams(parts: Part[] = [{ text: ["Same ", "answer."] }], cut = 0) {
   const text = parts.flatMap((p) => ("text" in p ? p.text : [])).join("");
   return fakeUpstream((r: Received) => {
     if (r.path === "/api/chat") {
@@ -48,7 +61,7 @@ function upstreams(parts: Part[] = [{ text: ["Same ", "answer."] }]) {
     }
     if (r.path.startsWith("/v1/messages")) {
       return r.json.stream
-        ? sseResponse(chunkedBody(anthropicStream(parts, TOKENS)))
+        ? sseResponse(chunkedBody(cutEvery(anthropicStream(parts, TOKENS), cut)))
         : jsonResponse(anthropicJSON(text, TOKENS));
     }
     const chatTokens = {
@@ -59,7 +72,7 @@ function upstreams(parts: Part[] = [{ text: ["Same ", "answer."] }]) {
     // Like OpenAI: usage in a stream only when asked for.
     const asked = (r.json.stream_options as { include_usage?: boolean } | undefined)?.include_usage;
     return r.json.stream
-      ? sseResponse(chunkedBody(openAIStream(parts, asked ? chatTokens : null)))
+      ? sseResponse(chunkedBody(cutEvery(openAIStream(parts, asked ? chatTokens : null), cut)))
       : jsonResponse(openAIChatJSON(text, chatTokens));
   });
 }
@@ -215,6 +228,46 @@ Deno.test("usage parity: the same answer logs the same usage and cost streamed o
   assertEquals(logged[2].cost_usd, (1000 * 3 + 4000 * 0.3 + 500 * 3.75 + 200 * 15) / 1e6);
   assertEquals(logged[0].usage!.cache_read_tokens, 4000);
   assertEquals(logged[0].cost_usd, (1000 * 3 + 4000 * 0.3 + 200 * 15) / 1e6);
+});
+
+Deno.test("usage of long streams cut every few bytes: read from their first and last events only, still exact", async () => {
+  // 400 pieces: tens of KB, so the head and tail kept are far apart; 37-byte pieces split every
+  // event, the usage objects included.
+  const parts: Part[] = [{ text: Array.from({ length: 400 }, (_, i) => `word${i} `) }];
+  await using up = upstreams(parts, 37);
+  await using proxy = startProxy(config(up.url, ""));
+  const ai = new OpenAI({ baseURL: proxy.v1, apiKey: "k" });
+  const client = new Anthropic({ baseURL: proxy.url, apiKey: "k" });
+  const msgs = [{ role: "user" as const, content: "q" }];
+  const chat = await ai.chat.completions.stream({ model: "gpt-x", messages: msgs }).finalContent();
+  assertEquals(chat, parts.flatMap((p) => ("text" in p ? p.text : [])).join(""));
+  const asked = ai.chat.completions.stream({
+    model: "gpt-x",
+    messages: msgs,
+    stream_options: { include_usage: true },
+  });
+  assertEquals((await asked.finalChatCompletion()).usage?.completion_tokens, TOKENS.output);
+  await client.messages.stream({ model: "claude-x", max_tokens: 9, messages: msgs }).finalMessage();
+  const [chatRecord, askedRecord, messagesRecord] = proxy.records.slice(-3);
+  const chatUsage = {
+    prompt_tokens: 5000,
+    completion_tokens: 200,
+    total_tokens: 5200,
+    cache_read_tokens: 4000,
+    cache_write_tokens: 0,
+    reasoning_tokens: 0,
+  };
+  assertEquals(chatRecord.usage, chatUsage);
+  assertEquals(askedRecord.usage, chatUsage);
+  // Anthropic: input and cache counts from message_start, output from message_delta.
+  assertEquals(messagesRecord.usage, {
+    prompt_tokens: 5500,
+    completion_tokens: 200,
+    total_tokens: 5700,
+    cache_read_tokens: 4000,
+    cache_write_tokens: 500,
+    reasoning_tokens: 0,
+  });
 });
 
 Deno.test("failed requests and rejections log exactly one line each, with attempts and the error", async () => {
