@@ -4,13 +4,14 @@
  * floor) and through switchyard with a realistic config — in one run, proxy
  * and load generator pinned to different cores.
  *
- *   deno task bench [--duration 5] [--targets direct,floor,...] [--scenarios chat,...] [--conns 16,64]
+ *   deno task bench [--duration 4] [--repeats 3] [--targets direct,floor,...] [--scenarios chat,...] [--conns 16,64]
  *                   [--no-scale] [--only-variants] [--variants base,many,transforms,log,splitter]
  *
  * Per target and scenario: requests/s, p50/p99 latency, p50 added over direct,
  * CPU µs per request and peak RSS of the proxy process, and the ratios to the
  * floor; time to first byte for streams; then a 1,000-stream scale run and a
- * 1,000-model config. Writes bench/results/latest.md.
+ * 1,000-model config. Every figure is the median of `--repeats` runs taken in
+ * turn across the targets. Writes bench/results/latest.md.
  */
 import { parseArgs } from "node:util";
 import { stringify } from "yaml";
@@ -19,7 +20,8 @@ import { type Process, spawnListening, spawnProxy } from "./proxy_process.ts";
 const { values } = parseArgs({
   args: Deno.args,
   options: {
-    duration: { type: "string", default: "5" },
+    duration: { type: "string", default: "4" },
+    repeats: { type: "string", default: "3" },
     targets: { type: "string", default: "direct,fetch floor,floor,switchyard" },
     scenarios: { type: "string", default: "chat,chat-stream,messages,messages-stream" },
     conns: { type: "string", default: "16,64" },
@@ -29,6 +31,7 @@ const { values } = parseArgs({
   },
 });
 const DURATION = Number(values.duration);
+const REPEATS = Number(values.repeats);
 const HERE = new URL(".", import.meta.url).pathname;
 const PROXY_CPU = 0;
 const LOAD_CPU = 1;
@@ -149,6 +152,8 @@ interface WrkResult {
   errors: number;
 }
 
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
 function ms(value: string, unit: string): number {
   const n = Number(value);
   return unit === "us" ? n / 1000 : unit === "s" ? n * 1000 : n;
@@ -250,34 +255,79 @@ const conns = values.conns.split(",").map(Number);
 const lines: string[] = [];
 if (values["only-variants"]) lines.push(...(await variants(upstream.url)));
 
-for (const target of values["only-variants"] ? [] : TARGETS) {
-  await using proc = await target.start(upstream.url);
-  const base = proc?.url ?? upstream.url;
+/** One measured wrk run against a target. */
+async function measure(proc: Process | null, url: string, body: string, c: number, key?: string) {
+  if (proc) await resetPeak(proc.pid);
+  const before = proc ? await cpuMicros(proc.pid) : 0;
+  const result = await wrk(url, body, c, DURATION, key);
+  const cpu = proc ? (await cpuMicros(proc.pid)) - before : 0;
+  return {
+    wrk: result,
+    cpuPerReq: proc && result.requests ? cpu / result.requests : null,
+    peakMB: proc ? await rssMB(proc.pid, "VmHWM") : null,
+  };
+}
+
+// Every target runs at once (idle but for its turn), and each measurement goes round the targets
+// REPEATS times: this machine drifts by ±10–30% over minutes, and a ratio of two runs made
+// minutes apart measured the drift as much as the proxies. Medians of interleaved runs do not.
+const procs = values["only-variants"]
+  ? []
+  : await Promise.all(TARGETS.map(async (t) => ({ target: t, proc: await t.start(upstream.url) })));
+try {
+  const measured = new Map<string, Row[]>();
   for (const s of SCENARIOS) {
-    const url = base + s.path;
-    const body = s.body(s.path.includes("messages") ? target.models.messages : target.models.chat);
-    await wrk(url, body, 16, 1, target.key); // warm-up: JIT, connection pools
+    const urlOf = (p: (typeof procs)[number]) => (p.proc?.url ?? upstream.url) + s.path;
+    const bodyOf = (t: Target) =>
+      s.body(s.path.includes("messages") ? t.models.messages : t.models.chat);
+    // Warm-up: JIT tiers, connection pools.
+    for (const p of procs) await wrk(urlOf(p), bodyOf(p.target), 16, 3, p.target.key);
     for (const c of conns) {
-      if (proc) await resetPeak(proc.pid);
-      const before = proc ? await cpuMicros(proc.pid) : 0;
-      const result = await wrk(url, body, c, DURATION, target.key);
-      const cpu = proc ? (await cpuMicros(proc.pid)) - before : 0;
-      rows.push({
-        target: target.name,
-        scenario: s.name,
-        conns: c,
-        wrk: result,
-        cpuPerReq: proc && result.requests ? cpu / result.requests : null,
-        peakMB: proc ? await rssMB(proc.pid, "VmHWM") : null,
-      });
-      console.error(
-        `${target.name} ${s.name} c${c}: ${result.rps.toFixed(0)} rps, p50 ${
-          result.p50.toFixed(2)
-        } ms, errors ${result.errors}`,
-      );
+      const runs = new Map<string, Awaited<ReturnType<typeof measure>>[]>();
+      for (let rep = 0; rep < REPEATS; rep++) {
+        for (const p of procs) {
+          const run = await measure(p.proc, urlOf(p), bodyOf(p.target), c, p.target.key);
+          runs.set(p.target.name, [...(runs.get(p.target.name) ?? []), run]);
+        }
+      }
+      for (const p of procs) {
+        const rs = runs.get(p.target.name)!;
+        const cpu = rs.map((r) => r.cpuPerReq).filter((n) => n !== null);
+        const row: Row = {
+          target: p.target.name,
+          scenario: s.name,
+          conns: c,
+          wrk: {
+            rps: median(rs.map((r) => r.wrk.rps)),
+            p50: median(rs.map((r) => r.wrk.p50)),
+            p99: median(rs.map((r) => r.wrk.p99)),
+            requests: median(rs.map((r) => r.wrk.requests)),
+            errors: rs.reduce((sum, r) => sum + r.wrk.errors, 0),
+          },
+          cpuPerReq: cpu.length ? median(cpu) : null,
+          peakMB: p.proc ? median(rs.map((r) => r.peakMB!)) : null,
+        };
+        measured.set(p.target.name, [...(measured.get(p.target.name) ?? []), row]);
+        console.error(
+          `${p.target.name} ${s.name} c${c}: ${row.wrk.rps.toFixed(0)} rps, ${
+            row.cpuPerReq?.toFixed(0) ?? "–"
+          } µs/req, errors ${row.wrk.errors} (median of ${REPEATS})`,
+        );
+      }
     }
-    if (s.stream) (ttfbs[target.name] ??= {})[s.name] = await ttfb(url, body, target.key);
+    for (const p of procs) {
+      if (s.stream) {
+        (ttfbs[p.target.name] ??= {})[s.name] = await ttfb(
+          urlOf(p),
+          bodyOf(p.target),
+          p.target.key,
+        );
+      }
+    }
   }
+  for (const t of TARGETS) rows.push(...(measured.get(t.name) ?? []));
+} finally {
+  for (const p of procs) await p.proc?.[Symbol.asyncDispose]();
 }
 
 if (rows.length) lines.push(...mainTable());
@@ -393,7 +443,7 @@ function manyModelsConfig(up: string): string {
 /** The chat scenario at 16 connections with one thing changed at a time. */
 async function variants(up: string): Promise<string[]> {
   const out = [
-    "Chat, 16 connections, one thing changed at a time (median of three runs):",
+    `Chat, 16 connections, one thing changed at a time (median of ${REPEATS} runs):`,
     "",
     "| config | req/s | p50 ms | CPU µs/req |",
     "|---|---:|---:|---:|",
@@ -429,11 +479,10 @@ async function variants(up: string): Promise<string[]> {
       [name, await yaml()] as const
     ),
   );
-  // Differences of a few µs drown in run-to-run noise: each config runs three times, the median counts.
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  // Differences of a few µs drown in run-to-run noise: each config runs REPEATS times, the median counts.
   for (const [name, yaml] of configs) {
     const runs: { rps: number; p50: number; cpu: number }[] = [];
-    for (let rep = 0; rep < 3; rep++) {
+    for (let rep = 0; rep < REPEATS; rep++) {
       await using proc = await spawnProxy(yaml, PROXY_CPU);
       const body = chatBody("bench-gpt", false);
       await wrk(proc.url + "/v1/chat/completions", body, 16, 1, KEY);
@@ -447,7 +496,9 @@ async function variants(up: string): Promise<string[]> {
       median(runs.map((r) => r.cpu)),
     ];
     out.push(`| ${name} | ${rps.toFixed(0)} | ${p50.toFixed(2)} | ${cpu.toFixed(0)} |`);
-    console.error(`variant ${name}: ${rps.toFixed(0)} rps, ${cpu.toFixed(0)} µs/req (median of 3)`);
+    console.error(
+      `variant ${name}: ${rps.toFixed(0)} rps, ${cpu.toFixed(0)} µs/req (median of ${REPEATS})`,
+    );
   }
   return out;
 }
@@ -457,7 +508,7 @@ const cpuModel = /model name\s+: (.+)/.exec(await Deno.readTextFile("/proc/cpuin
   "unknown CPU";
 const header = `Run ${
   new Date().toISOString()
-} on ${cpuModel}, ${navigator.hardwareConcurrency} cores, Deno ${Deno.version.deno}; ${DURATION} s per run; proxy on core ${PROXY_CPU}, wrk and the mock upstream on core ${LOAD_CPU}.\n`;
+} on ${cpuModel}, ${navigator.hardwareConcurrency} cores, Deno ${Deno.version.deno}; ${DURATION} s per run, each the median of ${REPEATS} runs taken in turn with the other targets; proxy on core ${PROXY_CPU}, wrk and the mock upstream on core ${LOAD_CPU}.\n`;
 const report = [header, ...lines].join("\n");
 await Deno.mkdir(`${HERE}results`, { recursive: true });
 await Deno.writeTextFile(`${HERE}results/latest.md`, report + "\n");
