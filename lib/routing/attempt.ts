@@ -66,19 +66,16 @@ export async function attempt(d: Deployment, call: UpstreamCall): Promise<Outcom
     if (!call.stream) {
       return { ok: true, response, bytes: collectedBody(response) ?? await response.bytes() };
     }
+    // Streams from the built-in HTTP client arrive with their first chunk: relayed as they are.
+    if (isLiveStream(response)) return { ok: true, response };
     return await firstChunk(response);
   } catch (err) {
     return failure(err);
   }
 }
 
-/**
- * Waits for a stream's first chunk. Streams from the built-in HTTP client
- * arrive with it (and are relayed as they are); any other is read here and
- * handed on as a new body that starts with that chunk.
- */
+/** Waits for the first chunk of a stream from elsewhere (a plugin): handed on as a new body that starts with it. */
 async function firstChunk(response: Response): Promise<Outcome> {
-  if (isLiveStream(response)) return { ok: true, response };
   if (!response.body) return { ok: false, status: null, timeout: false, message: "empty stream" };
   const reader = response.body.getReader();
   const first = await reader.read();
