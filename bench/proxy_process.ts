@@ -1,6 +1,10 @@
 /** Benchmark processes: anything that prints `listening on URL`, the real proxy among them. */
 
+import denoJson from "../deno.json" with { type: "json" };
+
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
+/** The V8 flags `deno task start` and the compiled binary run switchyard with: measured as users run it. */
+const V8_FLAGS = denoJson.tasks.start.match(/--v8-flags=\S+/g) ?? [];
 
 export interface Process {
   url: string;
@@ -52,7 +56,7 @@ export async function spawnProxy(
 ): Promise<Process> {
   const file = await Deno.makeTempFile({ suffix: ".yaml" });
   await Deno.writeTextFile(file, configYaml);
-  const proc = await spawnListening([MAIN, "--config", file, "--port", "0"], cpu, env);
+  const proc = await spawnListening([...V8_FLAGS, MAIN, "--config", file, "--port", "0"], cpu, env);
   return {
     ...proc,
     [Symbol.asyncDispose]: async () => {
