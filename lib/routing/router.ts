@@ -75,14 +75,14 @@ export class Router {
       const call = this.#call(d, model, req, translation);
       for (let n = 1;; n++) {
         if (req.signal.aborted) throw clientLeft();
-        const started = performance.now();
+        const started = Date.now();
         const outcome = await attempt(d, call);
         req.attempts.push({
           provider: d.provider.name,
           model,
           status: outcome.ok ? outcome.response.status : outcome.status,
           error: outcome.ok ? null : outcome.message,
-          ms: Math.round(performance.now() - started),
+          ms: Date.now() - started,
         });
         if (outcome.ok) {
           this.cooldown.success(d.id);
