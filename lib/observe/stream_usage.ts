@@ -36,15 +36,20 @@ function hasEmptyArray(chunk: Uint8Array): boolean {
   return false;
 }
 
+/** Below this, a chunk is scanned byte by byte before it is decoded. */
+const SCAN_BYTES = 1024;
+
 /**
  * The chunk without the usage-only event (one `data: {…"choices":[]…"usage":{…}`
- * line and its blank line), or undefined when it has none. Only a chunk with
- * an empty array is decoded (measured: 0.14 µs a chunk, against 0.36 to decode
- * and search every one); then string searches find the line (a regex of
- * `[^\n]*` runs backtracks over the whole line).
+ * line and its blank line), or undefined when it has none. A small chunk (one
+ * event, as streams usually arrive) is decoded only when it holds an empty
+ * array: the byte scan costs 0.2 µs against 0.36 to decode and search it. A
+ * large one is decoded at once: for 20 events, decoding and searching natively
+ * takes 0.7 µs and the byte scan 4.7. String searches then find the line (a
+ * regex of `[^\n]*` runs backtracks over the whole line).
  */
 export function stripUsageChunk(chunk: Uint8Array): Uint8Array | undefined {
-  if (!hasEmptyArray(chunk)) return undefined;
+  if (chunk.length < SCAN_BYTES && !hasEmptyArray(chunk)) return undefined;
   const text = decoder.decode(chunk);
   const at = text.indexOf(MARK);
   if (at < 0) return undefined;
