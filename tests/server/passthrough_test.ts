@@ -105,21 +105,29 @@ Deno.test("openai SDK, stream: every upstream byte, and usage read on the way", 
 
 Deno.test("a chat stream that did not ask for usage: asked for upstream (for the logs), the usage chunk kept from the client", async () => {
   const events = openAIChatEvents(["Hel", "lo", "!"]);
-  await using up = fakeUpstream((r) =>
-    sseResponse(
-      chunkedBody(r.json.stream_options ? events : openAIChatEvents(["Hel", "lo", "!"], null)),
-    )
-  );
-  await using proxy = startProxy(oneProvider("openai", up.url));
-  const original = '{"model":"gpt-4o","stream":true,"messages":[]}';
-  const res = await fetch(`${proxy.v1}/chat/completions`, { method: "POST", body: original });
-  const text = await rawBytes(res);
-  assertEquals(
-    up.last().text,
-    '{"stream_options":{"include_usage":true},"model":"gpt-4o","stream":true,"messages":[]}',
-  );
-  assertEquals(text, events.filter((e) => !e.includes('"choices":[]')).join(""));
-  assertEquals(proxy.records.at(-1)!.usage?.prompt_tokens, 9);
+  // Event by event, as streams usually arrive, and all in one chunk of over 1 KiB.
+  for (const whole of [false, true]) {
+    await using up = fakeUpstream((r) =>
+      sseResponse(
+        chunkedBody(
+          r.json.stream_options
+            ? (whole ? [events.join("")] : events)
+            : openAIChatEvents(["Hel", "lo", "!"], null),
+        ),
+      )
+    );
+    await using proxy = startProxy(oneProvider("openai", up.url));
+    const original = '{"model":"gpt-4o","stream":true,"messages":[]}';
+    const res = await fetch(`${proxy.v1}/chat/completions`, { method: "POST", body: original });
+    const text = await rawBytes(res);
+    assertEquals(
+      up.last().text,
+      '{"stream_options":{"include_usage":true},"model":"gpt-4o","stream":true,"messages":[]}',
+    );
+    assertEquals(text, events.filter((e) => !e.includes('"choices":[]')).join(""));
+    assertEquals(proxy.records.at(-1)!.usage?.prompt_tokens, 9);
+  }
+  assert(openAIChatEvents(["Hel", "lo", "!"]).join("").length > 1024);
 });
 
 Deno.test("stream: the first chunk reaches the client while the upstream is still sending", async () => {
