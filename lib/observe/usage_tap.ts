@@ -3,8 +3,8 @@
  * lives in a stream's first event (Anthropic's `message_start`) and its last
  * ones (OpenAI's usage chunk, `message_delta`, `response.completed`), so the
  * tap keeps references to the head and the tail and, at the end, decodes
- * chunks inward from those edges only until it meets a usage object. Every
- * format reports usage in an object under `"usage"`; only those are parsed.
+ * chunks inward from those edges only until it meets a usage object.
+ * Every format reports usage in an object under `"usage"`; only those are parsed.
  */
 import { objectAt } from "../raw_json.ts";
 import type { Usage } from "../translate/answer.ts";
@@ -40,7 +40,7 @@ function objectAfterKey(text: string, at: number): Json | null | undefined {
   }
 }
 
-/** The first usage object in `text`; undefined when there is none yet (it may come with more text). */
+/** The first usage object in `text`; undefined when there is none, or the first is cut short. */
 function firstIn(text: string): Json | undefined {
   for (let at = text.indexOf(KEY); at >= 0; at = text.indexOf(KEY, at + 1)) {
     const found = objectAfterKey(text, at);
@@ -49,25 +49,44 @@ function firstIn(text: string): Json | undefined {
   return undefined;
 }
 
-/** The last complete usage object in `text`. */
-function lastIn(text: string): Json | undefined {
-  for (let at = text.lastIndexOf(KEY); at >= 0; at = at ? text.lastIndexOf(KEY, at - 1) : -1) {
+/** The last complete usage object in `text` whose key starts before `end`. */
+function lastIn(text: string, end = text.length): Json | undefined {
+  for (
+    let at = text.lastIndexOf(KEY, end - 1);
+    at >= 0;
+    at = at ? text.lastIndexOf(KEY, at - 1) : -1
+  ) {
     const found = objectAfterKey(text, at);
     if (found) return found;
   }
   return undefined;
 }
 
-/** The first (or last) usage object in `chunks`, decoding one chunk at a time from that edge until it is found. */
-function fromEdge(chunks: Uint8Array[], last: boolean): Json | undefined {
+/** The chunks' text, decoded one by one (a stray split character cannot matter to usage). */
+function text(chunks: Uint8Array[]): string {
+  let out = "";
+  for (const c of chunks) out += decoder.decode(c);
+  return out;
+}
+
+/** The last usage object in `chunks`, decoded from the end a chunk at a time until one is found. */
+function lastOf(chunks: Uint8Array[]): Json | undefined {
   let text = "";
-  for (let n = 0; n < chunks.length; n++) {
-    const piece = decoder.decode(chunks[last ? chunks.length - 1 - n : n]);
-    text = last ? piece + text : text + piece;
-    const found = last ? lastIn(text) : firstIn(text);
+  for (let n = chunks.length - 1; n >= 0; n--) {
+    const piece = decoder.decode(chunks[n]);
+    text = piece + text;
+    // A key past the new piece was searched already, with everything after it.
+    const found = lastIn(text, piece.length);
     if (found) return found;
   }
   return undefined;
+}
+
+/** The first usage object in `chunks`: in the first chunk alone, as it usually is, else in them all. */
+function firstOf(chunks: Uint8Array[]): Json | undefined {
+  if (chunks.length === 0) return undefined;
+  return firstIn(decoder.decode(chunks[0])) ??
+    (chunks.length > 1 ? firstIn(text(chunks)) : undefined);
 }
 
 /** Keeps references to a stream's last chunks (and first, when asked) as it flows; `finish` reads usage from them. */
@@ -106,8 +125,8 @@ export class UsageTap {
   finish(): Usage | null {
     // Without a gap, head and tail are one run of chunks: an event may span them.
     const all = this.#gap ? this.#tail : [...this.#head, ...this.#tail];
-    const last = fromEdge(all, true);
-    const first = this.head ? fromEdge(this.#gap ? this.#head : all, false) : undefined;
+    const last = lastOf(all);
+    const first = this.head ? firstOf(this.#gap ? this.#head : all) : undefined;
     if (!first) return last ? this.read(last) : null;
     if (!last) return this.read(first);
     const raw: Json = { ...first };
