@@ -36,6 +36,15 @@ const PRICE = {
   cache_write_per_mtok: 3.75,
 };
 const TOKENS: Tokens = { input: 1000, output: 200, cacheRead: 4000, cacheWrite: 500 };
+/** TOKENS as logged from Anthropic's own counts: 1000 uncached + 4000 cache reads + 500 cache writes in, 200 out. */
+const ANTHROPIC_USAGE = {
+  prompt_tokens: 5500,
+  completion_tokens: 200,
+  total_tokens: 5700,
+  cache_read_tokens: 4000,
+  cache_write_tokens: 500,
+  reasoning_tokens: 0,
+};
 
 /** A stream's events as pieces of `size` bytes (0: event by event), cut wherever that falls. */
 function cutEvery(events: string[], size: number): string[] {
@@ -216,15 +225,7 @@ Deno.test("usage parity: the same answer logs the same usage and cost streamed o
     assertEquals(streamed.usage, plain.usage, name);
     assertEquals(streamed.cost_usd, plain.cost_usd, name);
   });
-  // Anthropic's own counts: 1000 uncached + 4000 cache reads + 500 cache writes in, 200 out.
-  assertEquals(logged[2].usage, {
-    prompt_tokens: 5500,
-    completion_tokens: 200,
-    total_tokens: 5700,
-    cache_read_tokens: 4000,
-    cache_write_tokens: 500,
-    reasoning_tokens: 0,
-  });
+  assertEquals(logged[2].usage, ANTHROPIC_USAGE);
   assertEquals(logged[2].cost_usd, (1000 * 3 + 4000 * 0.3 + 500 * 3.75 + 200 * 15) / 1e6);
   assertEquals(logged[0].usage!.cache_read_tokens, 4000);
   assertEquals(logged[0].cost_usd, (1000 * 3 + 4000 * 0.3 + 200 * 15) / 1e6);
@@ -260,14 +261,7 @@ Deno.test("usage of long streams cut every few bytes: read from their first and 
   assertEquals(chatRecord.usage, chatUsage);
   assertEquals(askedRecord.usage, chatUsage);
   // Anthropic: input and cache counts from message_start, output from message_delta.
-  assertEquals(messagesRecord.usage, {
-    prompt_tokens: 5500,
-    completion_tokens: 200,
-    total_tokens: 5700,
-    cache_read_tokens: 4000,
-    cache_write_tokens: 500,
-    reasoning_tokens: 0,
-  });
+  assertEquals(messagesRecord.usage, ANTHROPIC_USAGE);
 });
 
 Deno.test("failed requests and rejections log exactly one line each, with attempts and the error", async () => {
