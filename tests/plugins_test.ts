@@ -4,6 +4,7 @@ import OpenAI from "openai";
 import { stringify } from "yaml";
 import { run, tempDir } from "./support/cli.ts";
 import { startProxyWithPlugins } from "./support/proxy.ts";
+import { chatBothWays } from "./support/clients.ts";
 import { chunkedBody, fakeUpstream, gate } from "./support/upstream.ts";
 import {
   anthropicJSON,
@@ -113,18 +114,7 @@ Deno.test("hooks: onResponse and onChunk modify answers (translated and split on
     splitter: { models: ["split"], model: "fixer", separator: " | " },
   });
   const ai = new OpenAI({ baseURL: proxy.v1, apiKey: "k", maxRetries: 0 });
-  assertEquals(
-    (await ai.chat.completions.create({
-      model: "gpt-x",
-      messages: [{ role: "user", content: "q" }],
-    })).choices[0].message.content,
-    "📣 plain answer",
-  );
-  assertEquals(
-    await ai.chat.completions.stream({ model: "gpt-x", messages: [{ role: "user", content: "q" }] })
-      .finalContent(),
-    "📣 a ********* word",
-  );
+  assertEquals(await chatBothWays(ai, "gpt-x"), ["📣 plain answer", "📣 a ********* word"]);
   // Through translation: an OpenAI client, an Anthropic upstream.
   assertEquals(
     (await ai.chat.completions.create({

@@ -4,6 +4,7 @@ import OpenAI from "openai";
 import { ConfigError, parseConfigText } from "../lib/config/load.ts";
 import { literalPrefix, rewriterFor } from "../lib/transforms/response_regex.ts";
 import { startProxy } from "./support/proxy.ts";
+import { chatBothWays } from "./support/clients.ts";
 import { chunkedBody, fakeUpstream, gate } from "./support/upstream.ts";
 import {
   anthropicEvents,
@@ -368,16 +369,5 @@ Deno.test("response_regex covers the splitter's companion text too", async () =>
     transforms: [{ response_regex: [{ pattern: "secret-\\w+", replace: "[x]" }] }],
   });
   const ai = new OpenAI({ baseURL: proxy.v1, apiKey: "k" });
-  assertEquals(
-    (await ai.chat.completions.create({
-      model: "main",
-      messages: [{ role: "user", content: "q" }],
-    })).choices[0].message.content,
-    "main [x] | fixed [x]",
-  );
-  assertEquals(
-    await ai.chat.completions.stream({ model: "main", messages: [{ role: "user", content: "q" }] })
-      .finalContent(),
-    "main[x] | fixed[x]",
-  );
+  assertEquals(await chatBothWays(ai, "main"), ["main [x] | fixed [x]", "main[x] | fixed[x]"]);
 });
