@@ -51,6 +51,29 @@ Deno.test("openai SDK, non-stream: the exact upstream bytes, with the model rena
   assertEquals(await rawBytes(res), body);
 });
 
+Deno.test("the upstream's own response headers reach the client, JSON and stream; hop-by-hop and cookies do not", async () => {
+  const theirs = { "x-ratelimit-remaining-requests": "4999", "openai-processing-ms": "12" };
+  await using up = fakeUpstream((req) => {
+    const headers = { ...theirs, "set-cookie": "session=upstream", connection: "keep-alive" };
+    return req.json.stream
+      ? new Response(chunkedBody(openAIChatEvents(["ok"])), {
+        headers: { ...headers, "content-type": "text/event-stream; charset=utf-8" },
+      })
+      : jsonResponse(openAIChatJSON("ok"), 200, headers);
+  });
+  await using proxy = startProxy(oneProvider("openai", up.url));
+  for (const stream of [false, true]) {
+    const res = await fetch(`${proxy.v1}/chat/completions`, {
+      method: "POST",
+      body: JSON.stringify({ model: "gpt-4o", stream, messages: [] }),
+    });
+    await res.arrayBuffer();
+    for (const [name, value] of Object.entries(theirs)) assertEquals(res.headers.get(name), value);
+    assertEquals(res.headers.get("set-cookie"), null);
+    assertEquals(res.headers.get("x-switchyard-provider"), "up");
+  }
+});
+
 Deno.test("client body goes upstream byte for byte but for the model name", async () => {
   await using up = fakeUpstream(() => jsonResponse(openAIChatJSON("ok")));
   await using proxy = startProxy(
