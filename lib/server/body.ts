@@ -18,7 +18,9 @@ export interface BodyLimits {
 /** The whole body, or 413 once it passes `maxBytes` (the rest unread), or 408 when too slow. */
 export function readBody(req: Request, limits: BodyLimits): Promise<Uint8Array> {
   const length = req.headers.get("content-length");
-  if (length !== null && Number(length) > limits.maxBytes) throw tooLarge(limits.maxBytes);
+  if (length !== null && Number(length) > limits.maxBytes) {
+    return Promise.reject(tooLarge(limits.maxBytes));
+  }
   // `req.body` is only touched for chunked uploads: the getter builds a JS stream.
   if (length === null && !req.headers.has("transfer-encoding")) {
     return Promise.resolve(new Uint8Array());
