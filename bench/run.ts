@@ -489,26 +489,21 @@ async function variants(up: string): Promise<string[]> {
     ),
   );
   // Differences of a few µs drown in the machine's drift: the configs take turns, REPEATS rounds, medians count.
-  const runs = configs.map(() => [] as { rps: number; p50: number; cpu: number }[]);
+  const runs = configs.map(() => [] as Awaited<ReturnType<typeof measure>>[]);
   for (let rep = 0; rep < REPEATS; rep++) {
     for (const [i, [, yaml]] of configs.entries()) {
       await using proc = await spawnProxy(yaml, PROXY_CPU);
+      const url = proc.url + "/v1/chat/completions";
       const body = chatBody("bench-gpt", false);
-      await wrk(proc.url + "/v1/chat/completions", body, 16, 1, KEY);
-      const before = await cpuMicros(proc.pid);
-      const r = await wrk(proc.url + "/v1/chat/completions", body, 16, DURATION, KEY);
-      runs[i].push({
-        rps: r.rps,
-        p50: r.p50,
-        cpu: (await cpuMicros(proc.pid) - before) / r.requests,
-      });
+      await wrk(url, body, 16, 1, KEY);
+      runs[i].push(await measure(proc, url, body, 16, KEY));
     }
   }
   for (const [i, [name]] of configs.entries()) {
     const [rps, p50, cpu] = [
-      median(runs[i].map((r) => r.rps)),
-      median(runs[i].map((r) => r.p50)),
-      median(runs[i].map((r) => r.cpu)),
+      median(runs[i].map((r) => r.wrk.rps)),
+      median(runs[i].map((r) => r.wrk.p50)),
+      median(runs[i].map((r) => r.cpuPerReq!)),
     ];
     out.push(`| ${name} | ${rps.toFixed(0)} | ${p50.toFixed(2)} | ${cpu.toFixed(0)} |`);
     console.error(
