@@ -73,6 +73,23 @@ export function setTopLevelString(text: string, key: string, value: string): str
   }) ?? undefined;
 }
 
+/**
+ * True when the top-level keys of the JSON object `text` read one way only:
+ * no key twice, none spelt with escapes. JSON.parse keeps a repeated key's
+ * last value where other parsers keep the first, so such bytes must not go
+ * upstream as they came: the proxy routed, logged and priced the last value.
+ */
+export function hasPlainTopLevelKeys(text: string): boolean {
+  const seen = new Set<string>();
+  return walk(text, 0, (at, end, depth) => {
+    if (depth !== 1 || at === end || text[skipSpace(text, end + 1)] !== ":") return undefined;
+    const key = text.slice(at + 1, end);
+    if (key.includes("\\") || seen.has(key)) return false;
+    seen.add(key);
+    return undefined;
+  }) ?? true;
+}
+
 /** The JSON object starting at `start` (a `{`), as text; undefined when unbalanced. */
 export function objectAt(text: string, start: number): string | undefined {
   return walk(

@@ -10,7 +10,7 @@ import { FileLog } from "./observe/file_log.ts";
 import { Metrics } from "./observe/metrics.ts";
 import { Recorder } from "./observe/recorder.ts";
 import { Redactor } from "./observe/redact.ts";
-import { providerTypes } from "./providers/registry.ts";
+import { checkedProvider, providerTypes } from "./providers/registry.ts";
 import type { Plugin } from "./plugin.ts";
 import { HookRunner } from "./plugins/hooks.ts";
 import { AnswerCache } from "./cache.ts";
@@ -49,7 +49,7 @@ export interface Runtime {
  */
 export function createRuntime(config: Config, plugins: readonly Plugin[] = []): Runtime {
   const providers = new Map<string, ProviderEntry>();
-  const { types, problems } = providerTypes(plugins);
+  const { types, owner, problems } = providerTypes(plugins);
   for (const [name, pc] of Object.entries(config.providers)) {
     const factory = types[pc.type];
     if (!factory) {
@@ -63,7 +63,7 @@ export function createRuntime(config: Config, plugins: readonly Plugin[] = []): 
     try {
       providers.set(name, {
         name,
-        provider: factory({ name, config: pc }),
+        provider: checkedProvider(factory({ name, config: pc }), pc.type, owner[pc.type]),
         config: pc,
         headers: new HeaderPolicy(pc.headers),
       });

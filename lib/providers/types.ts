@@ -62,8 +62,11 @@ export interface ProviderInit {
   config: ProviderConfig;
 }
 
+/** What a factory builds: a Provider whose `apis` may be left out (they default to `["chat"]`). */
+export type BuiltProvider = Omit<Provider, "apis"> & { readonly apis?: readonly Api[] };
+
 /** Builds a provider of one type from its config entry. */
-export type ProviderFactory = (init: ProviderInit) => Provider;
+export type ProviderFactory = (init: ProviderInit) => BuiltProvider;
 
 /** Why an upstream call failed without an HTTP status. */
 export type FailureKind = "network" | "timeout";

@@ -74,7 +74,7 @@ const ROUTES = new Map<string, Route>([
 export function createApp(rt: Runtime): (req: Request) => Promise<Response> {
   return async (req) => {
     const { path, query } = splitUrl(req.url);
-    const id = req.headers.get("x-request-id") || crypto.randomUUID();
+    const id = requestId(req.headers.get("x-request-id"));
     const route = ROUTES.get(path);
     const record = newRecord(id, req.method, path);
     // Whole milliseconds are all the log keeps: Date.now, where performance.now would cost an op call.
@@ -109,6 +109,13 @@ export function createApp(rt: Runtime): (req: Request) => Promise<Response> {
     if (!ctx.deferred) ctx.finish();
     return res;
   };
+}
+
+const PRINTABLE_ASCII = /^[\x20-\x7e]{1,128}$/;
+
+/** The client's request id when it is a sane one (1–128 printable ASCII characters), else a fresh one. */
+function requestId(given: string | null): string {
+  return given !== null && PRINTABLE_ASCII.test(given) ? given : crypto.randomUUID();
 }
 
 /** Path and query of an absolute request URL, without a URL object's parsing. */

@@ -6,6 +6,7 @@ import { Buffer } from "node:buffer";
 import { ProxyError } from "../errors.ts";
 import { watch } from "../watchdog.ts";
 import type { Api } from "../providers/types.ts";
+import { hasPlainTopLevelKeys } from "../raw_json.ts";
 
 /** Sent to Anthropic when a request has no `max_tokens` (the Messages API requires one). */
 export const DEFAULT_MAX_TOKENS = 4096;
@@ -46,7 +47,7 @@ export function readBody(req: Request, limits: BodyLimits): Promise<Uint8Array> 
       resolve(bytes);
     }, (err) => {
       unwatch();
-      reject(err);
+      reject(unreadable(req, err));
     });
   });
 }
@@ -68,6 +69,22 @@ async function readCapped(body: ReadableStream<Uint8Array>, maxBytes: number): P
     throw err;
   }
   return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+}
+
+/**
+ * A body that could not be read is the client's doing: a broken framing is a
+ * 400, a client that left a 499 (nobody reads it), never a 500.
+ */
+function unreadable(req: Request, err: unknown): ProxyError {
+  if (err instanceof ProxyError) return err;
+  if (req.signal.aborted) {
+    return new ProxyError(499, "client disconnected", "client_closed_request");
+  }
+  return new ProxyError(
+    400,
+    `the request body could not be read: ${(err as Error)?.message ?? err}`,
+    "invalid_body",
+  );
 }
 
 function tooLarge(maxBytes: number): ProxyError {
@@ -126,6 +143,8 @@ export function parseRequest(
   const obj = body as Record<string, unknown>;
   validate(api, obj);
   const plainText = raw === undefined;
+  // A key given twice (or spelt with escapes) must not reach the upstream as sent: re-serialised.
+  if (raw !== undefined && !hasPlainTopLevelKeys(raw)) raw = undefined;
   if (stringifyObjectContents(obj)) raw = undefined;
   return { body: obj, raw, model: obj.model as string, stream: obj.stream === true, plainText };
 }
@@ -140,9 +159,19 @@ function looksLikeJsonObject(text: string): boolean {
   }
 }
 
+/** Longer model names are refused: no real model has one, and each name may become a label. */
+export const MAX_MODEL_LENGTH = 256;
+
 function validate(api: Api, body: Record<string, unknown>): void {
   if (typeof body.model !== "string" || body.model === "") {
     throw new ProxyError(400, "'model' must be a non-empty string", "invalid_model");
+  }
+  if (body.model.length > MAX_MODEL_LENGTH) {
+    throw new ProxyError(
+      400,
+      `'model' is longer than ${MAX_MODEL_LENGTH} characters`,
+      "invalid_model",
+    );
   }
   if (api === "chat" || api === "messages" || api === "count_tokens") {
     if (!Array.isArray(body.messages)) {

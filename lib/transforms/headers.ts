@@ -26,16 +26,25 @@ const CREDENTIALS = new Set([
   "proxy-authorization",
   "x-api-key",
   "api-key",
+  "x-goog-api-key",
   "cookie",
   "openai-organization",
   "openai-project",
 ]);
 
-/** The client's headers minus hop-by-hop ones, its credentials and our own `x-switchyard-*`. */
+/**
+ * The client's headers minus hop-by-hop ones (those named in its `Connection`
+ * header too: RFC 9110 §7.6.1), its credentials and our own `x-switchyard-*`.
+ */
 export function forwardableHeaders(client: Headers): Record<string, string> {
   const out: Record<string, string> = {};
+  const connection = client.get("connection");
+  const named = connection ? connection.toLowerCase().split(",").map((t) => t.trim()) : null;
   client.forEach((value, name) => {
-    if (!HOP_BY_HOP.has(name) && !CREDENTIALS.has(name) && !name.startsWith("x-switchyard-")) {
+    if (
+      !HOP_BY_HOP.has(name) && !CREDENTIALS.has(name) && !name.startsWith("x-switchyard-") &&
+      !named?.includes(name)
+    ) {
       out[name] = value;
     }
   });
