@@ -73,14 +73,16 @@ async function main(argv: string[]): Promise<number> {
   try {
     loadDotenv(values["env-file"]);
     const env = Deno.env.toObject();
-    const { config, path } = loadConfig(findConfigPath(values.config ?? checkPath, env), env);
+    const { config, path } = loadConfig(
+      findConfigPath(values.config ?? checkPath, env),
+      env,
+      { host: values.host, port },
+    );
     const runtime = createRuntime(config, await loadPlugins(config.plugins));
     if (command === "check") {
       console.log(`${path ?? "embedded default"}: ok`);
       return 0;
     }
-    if (values.host) config.server.host = values.host;
-    if (port !== undefined) config.server.port = port;
     await serve(runtime, { announce: `config: ${path ?? "embedded default"}` });
     return 0;
   } catch (err) {

@@ -14,7 +14,7 @@ const echoYaml = (extra: Record<string, unknown> = {}) =>
   });
 
 Deno.test("check config.example.yaml exits 0", async () => {
-  const r = await run(["check", "config.example.yaml"]);
+  const r = await run(["check", "config.example.yaml"], { env: { SWITCHYARD_KEY: "sy-example" } });
   assertEquals(r.code, 0, r.stderr);
   assertMatch(r.stdout, /config\.example\.yaml: ok/);
 });

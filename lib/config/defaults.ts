@@ -39,8 +39,11 @@ export function embeddedDefault(env: Env): Record<string, unknown> {
   }
   if (catchAll) models["*"] = [catchAll];
 
+  const server: Record<string, unknown> = { port: env.PROXY_PORT || env.PORT || 8000 };
+  if (env.HOST) server.host = env.HOST;
+  if (env.SWITCHYARD_API_KEY) server.api_keys = [env.SWITCHYARD_API_KEY];
   const config: Record<string, unknown> = {
-    server: { port: env.PROXY_PORT || env.PORT || 8000 },
+    server,
     log: { level: env.LOG_LEVEL?.toLowerCase() || "info" },
     providers,
     models,

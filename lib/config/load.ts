@@ -56,34 +56,64 @@ export function findConfigPath(flag: string | undefined, env: Env): string | nul
 
 const VAR = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 
-/** `${VAR}` and `${VAR:-default}` in one string; an unset VAR without default is "". */
-export function expandString(s: string, env: Env): string {
+/**
+ * `${VAR}` and `${VAR:-default}` in one string; an unset (or empty) VAR without
+ * default is "", and `unset` is told its name.
+ */
+export function expandString(s: string, env: Env, unset?: (name: string) => void): string {
   return s.replace(VAR, (_, name: string, fallback?: string) => {
     const value = env[name];
-    return value === undefined || (value === "" && fallback !== undefined) ? fallback ?? "" : value;
+    if (value !== undefined && value !== "") return value;
+    if (fallback === undefined) unset?.(name);
+    return fallback ?? value ?? "";
   });
 }
 
+/** Told where a `${VAR}` without default found VAR unset: the string's path and the name. */
+export type OnUnset = (path: Path, name: string) => void;
+
 /** Expands variables in every string of a parsed config, keys excepted. */
-export function expandAll(value: unknown, env: Env): unknown {
-  if (typeof value === "string") return expandString(value, env);
-  if (Array.isArray(value)) return value.map((v) => expandAll(v, env));
+export function expandAll(value: unknown, env: Env, onUnset?: OnUnset, path: Path = []): unknown {
+  if (typeof value === "string") {
+    return expandString(value, env, onUnset && ((name) => onUnset(path, name)));
+  }
+  if (Array.isArray(value)) return value.map((v, i) => expandAll(v, env, onUnset, [...path, i]));
   if (value && typeof value === "object") {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, expandAll(v, env)]));
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, expandAll(v, env, onUnset, [...path, k])]),
+    );
   }
   return value;
 }
 
+/** Command-line settings that override the file's (`--host`, `--port`). */
+export interface Overrides {
+  host?: string;
+  port?: number;
+}
+
 /** Reads, expands and validates; throws ConfigError listing every problem. */
-export function loadConfig(path: string | null, env: Env): LoadedConfig {
-  if (path === null) return { config: validate(embeddedDefault(env), null), path };
+export function loadConfig(path: string | null, env: Env, overrides: Overrides = {}): LoadedConfig {
+  if (path === null) {
+    return { config: validate(withOverrides(embeddedDefault(env), overrides), null, []), path };
+  }
   let text: string;
   try {
     text = Deno.readTextFileSync(path);
   } catch (err) {
     throw new ConfigError([`${path}: cannot read config: ${(err as Error).message}`]);
   }
-  return { config: parseConfigText(text, path, env), path };
+  return { config: parseConfigText(text, path, env, overrides), path };
+}
+
+function withOverrides(
+  raw: Record<string, unknown>,
+  overrides: Overrides,
+): Record<string, unknown> {
+  const set = Object.entries(overrides).filter(([, v]) => v !== undefined);
+  if (set.length === 0) return raw;
+  const server = raw.server && typeof raw.server === "object" ? raw.server : {};
+  return { ...raw, server: { ...server, ...Object.fromEntries(set) } };
 }
 
 /** Paths in a config file are relative to that file, not to the working directory. */
@@ -98,7 +128,12 @@ function resolvePaths(config: Config, path: string): Config {
 }
 
 /** Parses config text (YAML, which includes JSON) as if read from `path`. */
-export function parseConfigText(text: string, path: string, env: Env): Config {
+export function parseConfigText(
+  text: string,
+  path: string,
+  env: Env,
+  overrides: Overrides = {},
+): Config {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines });
   if (doc.errors.length > 0) {
@@ -113,10 +148,18 @@ export function parseConfigText(text: string, path: string, env: Env): Config {
   }
   const legacy = isLegacy(raw);
   if (legacy) raw = fromLegacy(raw as Record<string, unknown>);
+  const unset: Unset[] = [];
+  const expanded = expandAll(raw, env, (at, name) => unset.push({ path: at, name }));
+  const source = { path, doc: legacy ? null : doc, lines };
   return resolvePaths(
-    validate(expandAll(raw, env), { path, doc: legacy ? null : doc, lines }),
+    validate(withOverrides(expanded as Record<string, unknown>, overrides), source, unset),
     path,
   );
+}
+
+interface Unset {
+  path: Path;
+  name: string;
 }
 
 interface Source {
@@ -125,9 +168,11 @@ interface Source {
   lines: LineCounter;
 }
 
-function validate(raw: unknown, source: Source | null): Config {
+function validate(raw: unknown, source: Source | null, unset: Unset[]): Config {
   const result = configSchema.safeParse(raw);
   const cross = crossCheck(raw as Record<string, unknown>);
+  cross.push(...unsetKeys(unset));
+  if (result.success) cross.push(...exposure(result.data));
   if (result.success && cross.length === 0) return result.data;
   // zod reports an unknown key on its parent; name the key itself.
   const problems: Problem[] = (result.error?.issues ?? []).flatMap((issue) =>
@@ -176,6 +221,32 @@ function crossCheck(raw: Record<string, unknown>): Problem[] {
     });
   }
   return problems;
+}
+
+/** Key lists where an unset variable must not quietly mean "no key". */
+const KEY_LISTS = ["server.api_keys."];
+
+function unsetKeys(unset: Unset[]): Problem[] {
+  return unset.filter((u) => KEY_LISTS.some((list) => u.path.join(".").startsWith(list))).map((
+    u,
+  ) => ({
+    path: u.path,
+    message:
+      `\${${u.name}} is not set, which would quietly mean no key: set it, or write \${${u.name}:-} to mean no key`,
+  }));
+}
+
+const LOOPBACK = /^(localhost|127\.\d+\.\d+\.\d+|::1|\[::1\])$/i;
+
+/** A listener others can reach, with no key at all, spends the provider keys of whoever runs it. */
+function exposure(config: Config): Problem[] {
+  const { host, api_keys, allow_unauthenticated } = config.server;
+  if (allow_unauthenticated || api_keys.length > 0 || LOOPBACK.test(host)) return [];
+  return [{
+    path: ["server", "host"],
+    message:
+      `listening on ${host} without a proxy key lets anyone who reaches it spend your provider keys: set server.api_keys (SWITCHYARD_API_KEY without a config file), or server.allow_unauthenticated: true to mean it`,
+  }];
 }
 
 /** `path.to.key: message (file:line)`, with the line of the deepest node that exists. */

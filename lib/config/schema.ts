@@ -18,13 +18,18 @@ const seconds = (fallback: number) => num().pipe(z.number().positive()).default(
 const serverSchema = z.strictObject({
   host: z.string().min(1).default("127.0.0.1"),
   port: num().pipe(z.number().int().min(0).max(65535)).default(8000),
-  // An unset `${SWITCHYARD_KEY}` expands to "": that means "no key", not "the empty key".
+  // `${KEY:-}` expands to "" on purpose: no key. (An unset `${KEY}` is a problem, see load.ts.)
   api_keys: z.array(z.string()).default([]).transform((keys) => keys.filter((k) => k !== "")),
   max_body_mb: num().pipe(z.number().positive()).default(20),
   read_timeout_s: seconds(30),
   shutdown_grace_s: num().pipe(z.number().nonnegative()).default(30),
   metrics_public: bool().default(false),
   raw_text_fallback: bool().default(false),
+  allow_unauthenticated: bool().default(false),
+  max_response_mb: num().pipe(z.number().positive()).default(64),
+  header_timeout_s: seconds(10),
+  keepalive_s: seconds(75),
+  max_connections: num().pipe(z.number().int().min(1)).default(10000),
 });
 
 const logSchema = z.strictObject({
@@ -33,6 +38,7 @@ const logSchema = z.strictObject({
   bodies: bool().default(true),
   max_file_mb: num().pipe(z.number().positive()).default(50),
   keep_files: num().pipe(z.number().int().min(1)).default(5),
+  max_body_kb: num().pipe(z.number().positive()).default(256),
 });
 
 const retrySchema = z.strictObject({

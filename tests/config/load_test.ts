@@ -44,6 +44,11 @@ Deno.test("defaults fill what the file leaves out", () => {
     shutdown_grace_s: 30,
     metrics_public: false,
     raw_text_fallback: false,
+    allow_unauthenticated: false,
+    max_response_mb: 64,
+    header_timeout_s: 10,
+    keepalive_s: 75,
+    max_connections: 10000,
   });
   assertEquals(c.providers.e.retry, {
     attempts: 2,
@@ -219,3 +224,60 @@ Deno.test("paths in a config file are relative to the file", () => {
   assertEquals(c.providers.o.tls?.ca_file, "/etc/switchyard/ca.pem");
   assertEquals(c.plugins, ["/etc/switchyard/./p.ts", "npm:some-plugin"]);
 });
+
+Deno.test("a listener others can reach needs a proxy key, unless the config says it means it", () => {
+  const open = problems("server: { host: 0.0.0.0 }\n" + MINIMAL);
+  assertEquals(open.length, 1);
+  assertMatch(
+    open[0],
+    /^server\.host: listening on 0\.0\.0\.0 without a proxy key .+allow_unauthenticated/,
+  );
+  parseConfigText("server: { host: 0.0.0.0, api_keys: [k] }\n" + MINIMAL, "c.yaml", {});
+  parseConfigText(
+    "server: { host: 0.0.0.0, allow_unauthenticated: true }\n" + MINIMAL,
+    "c.yaml",
+    {},
+  );
+  for (const host of ["127.0.0.1", "localhost", "::1", "127.0.0.2"]) {
+    parseConfigText(`server: { host: "${host}" }\n` + MINIMAL, "c.yaml", {});
+  }
+  // --host counts as the config's host.
+  const flagged = problems2(() => parseConfigText(MINIMAL, "c.yaml", {}, { host: "0.0.0.0" }));
+  assertMatch(flagged[0], /^server\.host: listening on 0\.0\.0\.0/);
+});
+
+Deno.test("an unset ${VAR} in a key list is a problem naming the path and the variable", () => {
+  const found = problems(
+    'server: { api_keys: ["${SWITCHYARD_KEY}", "${OTHER:-}"] }\n' + MINIMAL,
+    { OTHER: "" },
+  );
+  assertEquals(found.length, 1);
+  assertMatch(found[0], /^server\.api_keys\.0: \$\{SWITCHYARD_KEY\} is not set/);
+  // An explicit default of nothing means no key, on purpose.
+  assertEquals(
+    parseConfigText('server: { api_keys: ["${OTHER:-}"] }\n' + MINIMAL, "c.yaml", {}).server
+      .api_keys,
+    [],
+  );
+});
+
+Deno.test("the embedded default takes its proxy key from SWITCHYARD_API_KEY and its host from HOST", () => {
+  const { config } = loadConfig(null, { SWITCHYARD_API_KEY: "sy-key", HOST: "0.0.0.0" });
+  assertEquals(config.server.api_keys, ["sy-key"]);
+  assertEquals(config.server.host, "0.0.0.0");
+  const refused = problems2(() => loadConfig(null, { HOST: "0.0.0.0" }));
+  assertMatch(
+    refused[0],
+    /server\.host: listening on 0\.0\.0\.0 without a proxy key .+SWITCHYARD_API_KEY/,
+  );
+});
+
+function problems2(load: () => unknown): string[] {
+  try {
+    load();
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  throw new Error("expected a ConfigError");
+}

@@ -214,7 +214,7 @@ Deno.test("proxy keys: Bearer or x-api-key; 401 in the endpoint's format; health
   );
 });
 
-Deno.test("an unset ${KEY} in api_keys means no key, not the empty key", async () => {
-  await using proxy = startProxy(echoConfig({ api_keys: ["${UNSET_SWITCHYARD_TEST_KEY}"] }));
+Deno.test("${KEY:-} in api_keys means no key, not the empty key", async () => {
+  await using proxy = startProxy(echoConfig({ api_keys: ["${UNSET_SWITCHYARD_TEST_KEY:-}"] }));
   assertEquals((await fetch(`${proxy.v1}/models`)).status, 200);
 });
