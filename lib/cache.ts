@@ -1,7 +1,8 @@
 /**
- * `cache`: an exact-match cache of non-streaming answers. The key is the API
- * and the request as it would go upstream (after transforms and hooks); the
- * value, what the client got. Entries live `ttl_s`; past `max_entries` the
+ * `cache`: an exact-match cache of non-streaming answers. The key is the
+ * caller, the API, the query, the vendor headers (`anthropic-beta`, …) and the
+ * request as it would go upstream (after transforms and hooks): one caller's
+ * answers never reach another. The value is what the client got. Entries live `ttl_s`; past `max_entries` the
  * least recently used go first. `Cache-Control: no-cache` skips the lookup,
  * `no-store` the storing.
  */
@@ -26,9 +27,15 @@ export class AnswerCache {
 
   constructor(readonly ttlMs: number, readonly maxEntries: number) {}
 
-  /** The key of a request: a digest, so huge prompts do not live twice in memory. */
-  static key(api: string, body: string): string {
-    return createHash("sha256").update(api).update("\n").update(body).digest("base64");
+  /**
+   * The key of a request from everything that makes its answer (a digest, so
+   * huge prompts do not live twice in memory). Each part is length-prefixed:
+   * no two lists of parts share a key.
+   */
+  static key(parts: readonly string[]): string {
+    const hash = createHash("sha256");
+    for (const part of parts) hash.update(`${part.length}:`).update(part);
+    return hash.digest("base64");
   }
 
   get(key: string): CachedAnswer | undefined {
@@ -47,6 +54,18 @@ export class AnswerCache {
       this.#entries.delete(this.#entries.keys().next().value!);
     }
   }
+}
+
+/**
+ * What scopes a cached answer besides the body: who asks (the key presented),
+ * the query string, and the vendor headers, which change what an answer is.
+ */
+export function cacheScope(caller: string, query: string, headers: Headers): string[] {
+  const parts = [caller, query];
+  headers.forEach((value, name) => {
+    if (name.startsWith("anthropic-") || name.startsWith("openai-")) parts.push(`${name}=${value}`);
+  });
+  return parts;
 }
 
 /** What the request's `Cache-Control` allows: reading an answer from the cache, writing one to it. */

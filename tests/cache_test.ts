@@ -84,3 +84,29 @@ Deno.test("cache: streams are never cached; no-cache skips the lookup; entries e
     await ai.chat.completions.create({ model: "gpt-x", messages: ask("a") });
   }
 });
+
+Deno.test("cache: scoped by caller, query and vendor headers — one key never gets another's answer", async () => {
+  await using up = upstream();
+  await using proxy = startProxy({ ...config(up.url), server: { api_keys: ["key-a", "key-b"] } });
+  const as = (apiKey: string) => new OpenAI({ baseURL: proxy.v1, apiKey });
+  const a = await as("key-a").chat.completions.create({ model: "gpt-x", messages: ask("same") });
+  const b = await as("key-b").chat.completions.create({ model: "gpt-x", messages: ask("same") });
+  assertEquals(up.received.length, 2);
+  assertEquals(a.choices[0].message.content === b.choices[0].message.content, false);
+  // The same caller asking the same again is served from the cache.
+  await as("key-a").chat.completions.create({ model: "gpt-x", messages: ask("same") });
+  assertEquals(up.received.length, 2);
+
+  const claude = (headers: Record<string, string>, query = "") =>
+    fetch(`${proxy.url}/v1/messages${query}`, {
+      method: "POST",
+      headers: { "x-api-key": "key-a", "content-type": "application/json", ...headers },
+      body: JSON.stringify({ model: "claude-x", max_tokens: 9, messages: ask("same") }),
+    }).then((r) => r.json());
+  await claude({ "anthropic-version": "2023-06-01" });
+  await claude({ "anthropic-version": "2023-06-01", "anthropic-beta": "a-beta" });
+  await claude({ "anthropic-version": "2023-06-01" }, "?beta=true");
+  assertEquals(up.received.length, 5);
+  await claude({ "anthropic-version": "2023-06-01", "anthropic-beta": "a-beta" });
+  assertEquals(up.received.length, 5);
+});

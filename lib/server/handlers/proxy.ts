@@ -19,7 +19,8 @@ import {
   type Splitter,
 } from "../../splitter.ts";
 import type { Handler, RequestContext } from "../app.ts";
-import { AnswerCache, cacheControl } from "../../cache.ts";
+import { AnswerCache, cacheControl, cacheScope } from "../../cache.ts";
+import { presentedKey } from "../auth.ts";
 import { type ClientRequest, parseRequest, readBody } from "../body.ts";
 import { respond } from "../respond.ts";
 import type { HookContext } from "../../plugin.ts";
@@ -46,7 +47,11 @@ export function proxy(api: Api): Handler {
     const cache = ctx.rt.cache;
     if (!cache || request.stream) return await answer(api, req, ctx, request, usageAdded);
 
-    const key = AnswerCache.key(api, request.raw ?? JSON.stringify(request.body));
+    const key = AnswerCache.key([
+      api,
+      ...cacheScope(presentedKey(req.headers) ?? "", ctx.query, req.headers),
+      request.raw ?? JSON.stringify(request.body),
+    ]);
     const control = cacheControl(req.headers);
     const hit = control.read ? cache.get(key) : undefined;
     if (hit) {
