@@ -87,13 +87,22 @@ export function errorBody(format: ErrorFormat, err: ProxyError): Record<string, 
   };
 }
 
-/** The error as a complete HTTP response in the given format. */
-export function errorResponse(format: ErrorFormat, thrown: unknown, headers?: Headers): Response {
+/** Masks secrets in text bound for a client. */
+export type Redact = (text: string) => string;
+const asIs: Redact = (text) => text;
+
+/**
+ * The error as a complete HTTP response in the given format; `redact` masks
+ * what its message may quote (an upstream's words, a key it echoed).
+ */
+export function errorResponse(format: ErrorFormat, thrown: unknown, redact = asIs): Response {
   const err = asProxyError(thrown);
-  const h = headers ?? new Headers();
-  h.set("content-type", "application/json");
-  if (err instanceof MethodNotAllowed) h.set("allow", err.allow.join(", "));
-  return new Response(JSON.stringify(errorBody(format, err)), { status: err.status, headers: h });
+  const headers: Record<string, string> = { "content-type": "application/json" };
+  if (err instanceof MethodNotAllowed) headers.allow = err.allow.join(", ");
+  return new Response(redact(JSON.stringify(errorBody(format, err))), {
+    status: err.status,
+    headers,
+  });
 }
 
 /**
@@ -101,11 +110,11 @@ export function errorResponse(format: ErrorFormat, thrown: unknown, headers?: He
  * OpenAI has no error event, so it gets the `data: {"error":…}` convention its
  * SDK raises on; Anthropic and the Responses API define `event: error`.
  */
-export function errorEvent(format: ErrorFormat, thrown: unknown): string {
+export function errorEvent(format: ErrorFormat, thrown: unknown, redact = asIs): string {
   const err = asProxyError(thrown);
-  if (format === "openai") return `data: ${JSON.stringify(errorBody("openai", err))}\n\n`;
+  if (format === "openai") return `data: ${redact(JSON.stringify(errorBody("openai", err)))}\n\n`;
   if (format === "anthropic") {
-    return `event: error\ndata: ${JSON.stringify(errorBody("anthropic", err))}\n\n`;
+    return `event: error\ndata: ${redact(JSON.stringify(errorBody("anthropic", err)))}\n\n`;
   }
   const event = {
     type: "error",
@@ -113,5 +122,5 @@ export function errorEvent(format: ErrorFormat, thrown: unknown): string {
     message: err.message,
     param: null,
   };
-  return `event: error\ndata: ${JSON.stringify(event)}\n\n`;
+  return `event: error\ndata: ${redact(JSON.stringify(event))}\n\n`;
 }

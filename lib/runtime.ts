@@ -48,6 +48,11 @@ export interface Runtime {
  * type, a type claimed twice or a failing factory is a ConfigError.
  */
 export function createRuntime(config: Config, plugins: readonly Plugin[] = []): Runtime {
+  const secrets = [
+    ...config.server.api_keys,
+    ...Object.values(config.providers).flatMap((p) => (p.api_key ? [p.api_key] : [])),
+  ];
+  const redactor = new Redactor(secrets);
   const providers = new Map<string, ProviderEntry>();
   const { types, owner, problems } = providerTypes(plugins);
   for (const [name, pc] of Object.entries(config.providers)) {
@@ -63,7 +68,16 @@ export function createRuntime(config: Config, plugins: readonly Plugin[] = []): 
     try {
       providers.set(name, {
         name,
-        provider: checkedProvider(factory({ name, config: pc }), pc.type, owner[pc.type]),
+        provider: checkedProvider(
+          factory({
+            name,
+            config: pc,
+            redact: redactor.text,
+            maxResponseBytes: config.server.max_response_mb * 1048576,
+          }),
+          pc.type,
+          owner[pc.type],
+        ),
         config: pc,
         headers: new HeaderPolicy(pc.headers),
       });
@@ -72,13 +86,8 @@ export function createRuntime(config: Config, plugins: readonly Plugin[] = []): 
     }
   }
   if (problems.length) throw new ConfigError(problems);
-  const secrets = [
-    ...config.server.api_keys,
-    ...Object.values(config.providers).flatMap((p) => (p.api_key ? [p.api_key] : [])),
-  ];
-  const redactor = new Redactor(secrets);
   const logger = new Logger(config.log.level, (text) => redactor.text(text));
-  const router = new Router(config.routing);
+  const router = new Router(config.routing, config.server.max_response_mb * 1048576);
   const metrics = new Metrics(router.cooldown);
   const file = config.log.dir === "" ? null : new FileLog({
     dir: config.log.dir,

@@ -14,6 +14,13 @@ const SECRET_FIELD =
   `("(?:api[_-]?key|apikey|x-api-key|authorization|proxy-authorization|access[_-]?token|secret|client[_-]?secret|password)"\\s*:\\s*")((?:[^"\\\\]|\\\\.)*)"`;
 /** `Bearer <token>` anywhere in a text (group 3: "Bearer ", group 4: the token). */
 const BEARER = `\\b(Bearer\\s+)([A-Za-z0-9._~+/=-]{8,})`;
+/**
+ * Keys by their well-known shapes, known to this config or not: OpenAI-style
+ * `sk-…` (Anthropic's `sk-ant-…`, OpenRouter's `sk-or-…` included), Google's
+ * `AIza…`, AWS access key ids, Groq's `gsk_…`, xAI's `xai-…`, and switchyard's own `sy-…`.
+ */
+const KEY_SHAPED =
+  `\\b(?:sk-[A-Za-z0-9_-]{20,}|AIza[A-Za-z0-9_-]{30,}|AKIA[A-Z0-9]{16}|gsk_[A-Za-z0-9]{20,}|xai-[A-Za-z0-9]{20,}|sy-[A-Za-z0-9]{20,})`;
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
@@ -30,12 +37,13 @@ export class Redactor {
       b.length - a.length
     );
     for (const s of known) this.#masked.set(s, mask(s));
-    const alternatives = [SECRET_FIELD, BEARER, ...known.map(escape)];
+    const alternatives = [SECRET_FIELD, BEARER, ...known.map(escape), KEY_SHAPED];
     this.#pattern = new RegExp(alternatives.join("|"), "gi");
   }
 
-  text(s: string): string {
-    return s.replace(
+  /** `s` with every secret masked (a bound function: handed around as a callback). */
+  readonly text = (s: string): string =>
+    s.replace(
       this.#pattern,
       (match: string, head?: string, value?: string, bearer?: string, token?: string) => {
         if (head !== undefined) return `${head}${this.#hide(value!)}"`;
@@ -43,7 +51,6 @@ export class Redactor {
         return this.#masked.get(match) ?? this.#hide(match);
       },
     );
-  }
 
   /** A secret's masked form; a value masked already (or a known key inside it) stays as it is. */
   #hide(value: string): string {

@@ -40,6 +40,10 @@ export interface HttpClientOptions {
   ca?: string;
   /** Accept any certificate (self-signed test upstreams). */
   insecure?: boolean;
+  /** Masks secrets in response header values bound for the client. */
+  redact?: (text: string) => string;
+  /** The most of a JSON answer held in memory; past it the call fails. */
+  maxBodyBytes: number;
 }
 
 // Kept on the Response itself: a WeakMap entry per request makes every GC pay for ephemerons.
@@ -67,7 +71,11 @@ export function collectedBody(res: Response): Uint8Array<ArrayBuffer> | undefine
   return (res as Marked)[COLLECTED];
 }
 
-// Never forwarded from upstream to client: hop-by-hop, or recomputed by our server.
+/**
+ * Never forwarded from upstream to client: hop-by-hop, recomputed by our
+ * server, credentials (an upstream echoing one), and the provider account's
+ * identifiers, which are the operator's business, not every caller's.
+ */
 const RESPONSE_SKIP = new Set([
   "connection",
   "keep-alive",
@@ -76,19 +84,34 @@ const RESPONSE_SKIP = new Set([
   "date",
   "server",
   "set-cookie",
+  "authorization",
+  "proxy-authorization",
+  "x-api-key",
+  "api-key",
+  "x-goog-api-key",
+  "openai-organization",
+  "openai-project",
+  "anthropic-organization-id",
 ]);
 
 /**
  * Upstream response headers for a web Response, without the ones our server
- * sets. A plain record: a Response copies a Headers object by iterating it
- * sorted and validating every pair again (about 1 µs more a request).
+ * sets, key-shaped values masked. A plain record: a Response copies a Headers
+ * object by iterating it sorted and validating every pair again (about 1 µs
+ * more a request).
  */
-function webHeaders(raw: IncomingHttpHeaders): Record<string, string> {
+function webHeaders(raw: IncomingHttpHeaders, redact?: (text: string) => string) {
   const out: Record<string, string> = {};
+  let all = "";
   for (const name in raw) {
     const value = raw[name];
     if (value === undefined || RESPONSE_SKIP.has(name)) continue;
-    out[name] = Array.isArray(value) ? value.join(", ") : value;
+    all += out[name] = Array.isArray(value) ? value.join(", ") : value;
+    all += "\n";
+  }
+  // One scan of every value; each is masked only when some held a secret (in ASCII: values are bytes).
+  if (redact && redact(all) !== all) {
+    for (const name in out) out[name] = redact(out[name]).replaceAll("…", "...");
   }
   return out;
 }
@@ -99,6 +122,9 @@ function asFailure(err: Error): UpstreamFailure {
 
 const seconds = (ms: number) => ms / 1000;
 
+/** An error answer is kept up to this many bytes (its status is what counts; the rest is cut). */
+export const MAX_ERROR_BODY = 64 * 1024;
+
 /** Sends requests to one base URL over a pooled keep-alive connection set. */
 export class HttpClient {
   readonly #base: URL;
@@ -106,8 +132,12 @@ export class HttpClient {
   readonly #agent: http.Agent;
   readonly #request: typeof http.request;
   readonly #timeouts: Timeouts;
+  readonly #redact?: (text: string) => string;
+  readonly #maxBody: number;
 
   constructor(options: HttpClientOptions) {
+    this.#redact = options.redact;
+    this.#maxBody = options.maxBodyBytes;
     this.#base = new URL(options.baseUrl);
     this.#basePath = this.#base.pathname.replace(/\/+$/, "");
     this.#timeouts = options.timeouts;
@@ -184,25 +214,44 @@ export class HttpClient {
         headers,
       }, (res) => {
         headersAt = quietSince = Date.now();
-        const init = { status: res.statusCode ?? 502, headers: webHeaders(res.headers) };
+        const init = {
+          status: res.statusCode ?? 502,
+          headers: webHeaders(res.headers, this.#redact),
+        };
         // Error answers are read whole even for a stream: they are judged, not relayed.
         if (!stream || init.status < 200 || init.status > 299) return collect(res, init);
         relayChunks(res, init);
       });
 
-      const collect = (res: http.IncomingMessage, init: ResponseInit) => {
+      const collect = (res: http.IncomingMessage, init: ResponseInit & { status: number }) => {
         const parts: Buffer[] = [];
-        res.on("data", (chunk: Buffer) => {
-          chunks++;
-          parts.push(chunk);
-        });
-        res.on("end", () => {
+        let size = 0;
+        const answer = init.status >= 200 && init.status <= 299;
+        const settle = () => {
           done();
           const whole = parts.length === 1 ? parts[0] : Buffer.concat(parts);
           const out = new Response(whole as Uint8Array<ArrayBuffer>, init);
           (out as Marked)[COLLECTED] = whole as Uint8Array<ArrayBuffer>;
           resolve(out);
+        };
+        res.on("data", (chunk: Buffer) => {
+          chunks++;
+          size += chunk.length;
+          if (answer && size > this.#maxBody) {
+            return stop(
+              "network",
+              `answer larger than ${this.#maxBody} bytes (server.max_response_mb)`,
+            );
+          }
+          // An error is judged by its status: past MAX_ERROR_BODY the rest is not waited for.
+          if (!answer && size > MAX_ERROR_BODY) {
+            parts.push(chunk.subarray(0, chunk.length - (size - MAX_ERROR_BODY)));
+            settle();
+            return req.destroy();
+          }
+          parts.push(chunk);
         });
+        res.on("end", settle);
         const cut = () =>
           fail(new UpstreamFailure("network", "upstream closed the connection mid-body"));
         res.on("error", cut);

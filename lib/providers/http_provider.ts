@@ -26,6 +26,8 @@ export function httpProvider(init: ProviderInit, spec: HttpProviderSpec): Provid
     },
     ca: c.tls?.ca_file ? Deno.readTextFileSync(c.tls.ca_file) : undefined,
     insecure: c.tls?.insecure,
+    redact: init.redact,
+    maxBodyBytes: init.maxResponseBytes,
   });
   const send = (call: UpstreamCall): Promise<Response> => {
     const headers = {

@@ -60,6 +60,10 @@ export interface Provider {
 export interface ProviderInit {
   name: string;
   config: ProviderConfig;
+  /** Masks every known secret in text bound for a client or a log. */
+  redact: (text: string) => string;
+  /** The most of one answer (or one streamed event) to hold in memory: `server.max_response_mb`. */
+  maxResponseBytes: number;
 }
 
 /** What a factory builds: a Provider whose `apis` may be left out (they default to `["chat"]`). */

@@ -100,9 +100,9 @@ export function createApp(rt: Runtime): (req: Request) => Promise<Response> {
     } catch (err) {
       if (err instanceof ProxyError) record.error = err.message;
       else rt.logger.error(`request ${id}: ${(err as Error)?.stack ?? err}`);
-      res = errorResponse(ctx.format, err);
+      res = errorResponse(ctx.format, err, rt.redactor.text);
     }
-    record.ttfb_ms = Date.now() - started;
+    record.ttfb_ms ??= Date.now() - started;
     record.status ||= res.status;
     res.headers.set("x-request-id", id);
     res.headers.set("x-switchyard-provider", record.provider ?? "switchyard");

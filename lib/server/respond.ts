@@ -8,7 +8,7 @@
 import { errorEvent, ProxyError } from "../errors.ts";
 import { stripUsageChunk } from "../observe/stream_usage.ts";
 import { usageOfBody, UsageTap } from "../observe/usage_tap.ts";
-import { answerJson, assembledStream, bodyJson } from "../observe/bodies.ts";
+import { answerJson, bodyJson, requestJson, StreamKeeper } from "../observe/bodies.ts";
 import { type BodyObserver, observeBody } from "../providers/http.ts";
 import type { Api } from "../providers/types.ts";
 import type { Routed } from "../routing/router.ts";
@@ -30,6 +30,19 @@ const SSE_HEADERS = {
 type Json = Record<string, unknown>;
 
 /**
+ * JSON text with its `\u` and `\/` escapes written out, so a key spelt with
+ * them is masked like any other (an error body, off the hot path); other text as it is.
+ */
+function unescaped(text: string): string {
+  if (!/\\[u/]/.test(text)) return text;
+  try {
+    return JSON.stringify(JSON.parse(text));
+  } catch {
+    return text;
+  }
+}
+
+/**
  * `usageAdded`: switchyard asked the upstream for stream usage the client did
  * not ask for, so the usage-only chunk is taken out of what the client gets.
  */
@@ -42,6 +55,8 @@ export async function respond(
 ): Promise<Response> {
   const { outcome, translation } = routed;
   const bodies = ctx.rt.recorder.wantsBodies;
+  const maxBody = ctx.rt.config.log.max_body_kb * 1024;
+  const maxEvent = ctx.rt.config.server.max_response_mb * 1048576;
   const record = ctx.record;
   if (!outcome.ok) {
     record.error = `upstream ${outcome.status}`;
@@ -51,12 +66,16 @@ export async function respond(
       const body = ctx.rt.redactor.text(
         JSON.stringify(translation.error(status, outcome.bytes, ctx.format)),
       );
-      if (bodies) record.response_body = body;
+      if (bodies) record.response_body = requestJson(body, maxBody);
       return new Response(body, { status, headers: { "content-type": "application/json" } });
     }
-    const text = ctx.rt.redactor.text(decoder.decode(outcome.bytes ?? new Uint8Array()));
+    const text = ctx.rt.redactor.text(unescaped(decoder.decode(outcome.bytes ?? new Uint8Array())));
     if (bodies) {
-      record.response_body = bodyJson(text, outcome.response!.headers.get("content-type"));
+      record.response_body = bodyJson(
+        text,
+        outcome.response!.headers.get("content-type"),
+        maxBody,
+      );
     }
     return new Response(text, { status, headers: outcome.response!.headers });
   }
@@ -68,7 +87,9 @@ export async function respond(
   if (outcome.bytes) {
     if (!translation && rules.length === 0 && !hooks.has("onResponse")) {
       if (read) record.usage = usageOfBody(outcome.bytes, read);
-      if (bodies) record.response_body = bodyJson(outcome.bytes, res.headers.get("content-type"));
+      if (bodies) {
+        record.response_body = bodyJson(outcome.bytes, res.headers.get("content-type"), maxBody);
+      }
       return res.bodyUsed ? new Response(outcome.bytes, res) : res;
     }
     let json: Json;
@@ -96,7 +117,7 @@ export async function respond(
     }
     if (hooks.has("onResponse")) body = await hooks.onResponse(ctx.hooks!, body);
     const text = JSON.stringify(body);
-    if (bodies) record.response_body = text;
+    if (bodies) record.response_body = requestJson(text, maxBody);
     return new Response(
       text,
       translation ? { headers: { "content-type": "application/json" } } : res,
@@ -104,14 +125,17 @@ export async function respond(
   }
 
   ctx.deferred = true;
+  // A stream may end before this returns (a fast upstream): its line is written with its status.
+  record.status = res.status;
+  record.ttfb_ms = Date.now() - record.started;
   const finish = (error: unknown) => {
     ctx.finish(undefined, error ? (error as Error).message ?? String(error) : null);
-    return error ? encoder.encode(errorEvent(ctx.format, error)) : undefined;
+    return error ? encoder.encode(errorEvent(ctx.format, error, ctx.rt.redactor.text)) : undefined;
   };
   if (translation || rules.length || hooks.has("onChunk")) {
     // Read in the upstream's format, rewritten, written in the client's; seen (usage, body) as the client gets it.
-    const collector = new AnswerCollector();
-    let events = decodeStream(routed.api, res.body!);
+    const collector = new AnswerCollector(maxBody);
+    let events = decodeStream(routed.api, res.body!, maxEvent);
     if (rules.length) events = events.pipeThrough(rewriteEvents(rewriterFor(rules)));
     if (hooks.has("onChunk")) events = events.pipeThrough(hooks.chunkStream(ctx.hooks!));
     events = events.pipeThrough(
@@ -127,7 +151,7 @@ export async function respond(
         chunk: () => {},
         end: (error) => {
           if (collector.sawUsage) record.usage = collector.answer.usage;
-          if (bodies) record.response_body = answerJson(collector.answer);
+          if (bodies) record.response_body = answerJson(collector.answer, collector.cut);
           return finish(error);
         },
       }),
@@ -135,8 +159,8 @@ export async function respond(
     );
   }
   const tap = read ? new UsageTap(read, api === "messages") : undefined;
-  // Kept only for the log's assembled body, read back after the stream ended.
-  const kept: Uint8Array[] | undefined = bodies ? [] : undefined;
+  // The start of the stream, for the log's assembled body, read back after the stream ended.
+  const kept = bodies ? new StreamKeeper(maxBody) : undefined;
   const observer: BodyObserver = {
     chunk(chunk) {
       tap?.push(chunk);
@@ -145,7 +169,7 @@ export async function respond(
     },
     end: (error) => {
       record.usage = tap?.finish() ?? null;
-      if (kept) record.response_body = assembledStream(api, kept);
+      if (kept) record.response_body = kept.answer(api, maxEvent);
       return finish(error);
     },
   };

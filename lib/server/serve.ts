@@ -25,7 +25,7 @@ export function start(rt: Runtime): Running {
     onListen() {},
     onError: (err) => {
       rt.logger.error(`unhandled: ${(err as Error)?.stack ?? err}`);
-      return errorResponse("openai", err);
+      return errorResponse("openai", err, rt.redactor.text);
     },
   }, createApp(rt));
   const bound = server.addr as Deno.NetAddr;

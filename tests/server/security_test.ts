@@ -122,3 +122,93 @@ export default definePlugin({ name: "hollow", providers: { hollow: () => ({ apis
     /providers\.p: provider type 'hollow' of plugin 'hollow' built something without complete\(\) and stream\(\)/,
   );
 });
+
+const PROVIDER_KEY = "sk-upstream-secret-0123456789";
+
+Deno.test("secrets in what goes back: account and credential headers dropped, key-shaped values masked", async () => {
+  await using up = fakeUpstream(() =>
+    jsonResponse(openAIChatJSON("ok"), 200, {
+      "x-echo-authorization": `Bearer ${PROVIDER_KEY}`,
+      "x-debug-key": "sk-proj-AbCdEfGhIjKlMnOpQrStUvWx1234",
+      authorization: `Bearer ${PROVIDER_KEY}`,
+      "openai-organization": "org-secret-team",
+      "openai-project": "proj_secret",
+      "anthropic-organization-id": "1b2c3d",
+      "x-ratelimit-remaining-requests": "99",
+    })
+  );
+  await using proxy = startProxy(oneProvider("openai", up.url));
+  const res = await post(
+    `${proxy.v1}/chat/completions`,
+    JSON.stringify({ model: "m", messages: [] }),
+  );
+  await res.body?.cancel();
+  const headers = Object.fromEntries(res.headers);
+  for (
+    const name of [
+      "authorization",
+      "openai-organization",
+      "openai-project",
+      "anthropic-organization-id",
+    ]
+  ) {
+    assertEquals(headers[name], undefined, name);
+  }
+  assertEquals(headers["x-ratelimit-remaining-requests"], "99");
+  assert(!JSON.stringify(headers).includes(PROVIDER_KEY), JSON.stringify(headers));
+  assert(
+    !JSON.stringify(headers).includes("AbCdEfGhIjKlMnOpQrStUvWx1234"),
+    JSON.stringify(headers),
+  );
+  assertMatch(headers["x-echo-authorization"], /^Bearer sk-\.\.\.6789$/);
+});
+
+Deno.test("secrets in what goes back: an escaped key in an error body and upstream words in a mid-stream error are masked", async () => {
+  const escaped = [...PROVIDER_KEY].map((c) =>
+    `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`
+  )
+    .join("");
+  await using up = fakeUpstream((r) => {
+    if (!r.json.stream) {
+      return jsonResponse(
+        `{"error":{"message":"bad key ${escaped}","type":"invalid_request_error"}}`,
+        400,
+      );
+    }
+    const first = `data: ${
+      JSON.stringify({
+        id: "c",
+        object: "chat.completion.chunk",
+        created: 1,
+        model: "m",
+        choices: [{ index: 0, delta: { content: "hi" }, finish_reason: null }],
+      })
+    }\n\n`;
+    return new Response(`${first}data: {not json ${PROVIDER_KEY}\n\n`, {
+      headers: { "content-type": "text/event-stream" },
+    });
+  });
+  await using proxy = startProxy(oneProvider("openai", up.url));
+  const plain = await post(
+    `${proxy.v1}/chat/completions`,
+    JSON.stringify({ model: "m", messages: [] }),
+  );
+  assertEquals(plain.status, 400);
+  const text = await plain.text();
+  assert(!text.includes(escaped) && !text.includes(PROVIDER_KEY), text);
+  assertMatch(text, /bad key sk-…6789/);
+
+  // An Anthropic client of an OpenAI upstream: the stream is translated, its failure reported.
+  const streamed = await post(
+    `${proxy.url}/v1/messages`,
+    JSON.stringify({
+      model: "m",
+      max_tokens: 9,
+      stream: true,
+      messages: [{ role: "user", content: "q" }],
+    }),
+  );
+  const events = await streamed.text();
+  assertMatch(events, /event: error/);
+  assert(!events.includes(PROVIDER_KEY), events);
+});
