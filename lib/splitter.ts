@@ -13,7 +13,7 @@ import { AnswerCollector, answerText } from "./translate/answer.ts";
 import type { CallRecord } from "./observe/record.ts";
 import { decodeAnswer, decodeStream } from "./translate/plan.ts";
 import { lastUserText } from "./translate/prompt_text.ts";
-import { sse } from "./translate/sse.ts";
+import { eventLimit, sse } from "./translate/sse.ts";
 import type { TextRewriter } from "./transforms/response_regex.ts";
 import { DEFAULT_MAX_TOKENS } from "./server/body.ts";
 
@@ -64,6 +64,8 @@ export interface CompanionOptions {
   record: CallRecord;
   /** Called once with the record when the companion is done, failed or not. */
   onDone: (record: CallRecord) => void;
+  /** The most of the companion's answer held (`server.max_response_mb`). */
+  maxChars: number;
 }
 
 /** A companion under way: its text as it arrives; failures end it quietly (and are logged). */
@@ -136,8 +138,9 @@ export class Companion {
         const text = answerText(answer);
         if (text) yield (said = true, text);
       } else {
-        const collector = new AnswerCollector();
-        for await (const ev of decodeStream(routed.api, outcome.response.body!)) {
+        const collector = new AnswerCollector(this.options.maxChars);
+        const body = outcome.response.body!;
+        for await (const ev of decodeStream(routed.api, body, this.options.maxChars)) {
           collector.add(ev);
           if (collector.sawUsage) record.usage = collector.answer.usage;
           if (ev.type === "text" && ev.text) yield (said = true, ev.text);
@@ -289,6 +292,7 @@ export function spliceStream(
   main: ReadableStream<Uint8Array>,
   companion: Companion,
   separator: string,
+  maxEventBytes: number,
 ): ReadableStream<Uint8Array> {
   const injector = api === "messages" ? messagesInjector() : chatInjector();
   let injected = false;
@@ -303,6 +307,7 @@ export function spliceStream(
     if (!first) out.enqueue(injector.close());
   };
   return main
+    .pipeThrough(eventLimit(maxEventBytes, "sse"))
     .pipeThrough(new TextDecoderStream())
     .pipeThrough(rawEvents())
     .pipeThrough(

@@ -1,29 +1,56 @@
 /**
  * Bodies for the file log (`log.bodies`), as JSON text to splice into a line:
- * JSON answers as they were, streams as their assembled text and tool calls
- * (not the raw events), assembled after the stream ended.
+ * always one JSON value on one line, whatever the body, and never more than
+ * `log.max_body_kb` of it (past that, a string cut with a marker). JSON
+ * answers go in as they were, streams as their assembled text and tool calls
+ * (not the raw events), assembled after the stream ended from what was kept.
  */
 import type { Api } from "../providers/types.ts";
 import { type Answer, AnswerCollector } from "../translate/answer.ts";
 import { decodeStream } from "../translate/plan.ts";
 
 const decoder = new TextDecoder();
+const LINE_BREAK = /[\r\n]+/g;
 
-/** A body's text as JSON: itself when it is a JSON document, else a JSON string of it. */
+/** JSON text as one line: a raw line break in JSON is whitespace (in strings it is escaped). */
+function oneLine(json: string): string {
+  return json.includes("\n") || json.includes("\r") ? json.replace(LINE_BREAK, " ") : json;
+}
+
+/** The first part of a body, as a JSON string that says it was cut and how long the whole was. */
+function cut(text: string, total: number): string {
+  return JSON.stringify(`${text}…[cut: ${total} bytes in all; log.max_body_kb]`);
+}
+
+/** A request body known to be JSON (it was parsed). */
+export function requestJson(json: string, maxBytes: number): string {
+  return json.length > maxBytes ? cut(json.slice(0, maxBytes), json.length) : oneLine(json);
+}
+
+/** A body as it came: itself when it is a JSON document, else a JSON string of its text. */
 export function bodyJson(
   body: Uint8Array | string | undefined,
   contentType: string | null,
+  maxBytes: number,
 ): string {
-  const text = typeof body === "string" ? body : decoder.decode(body ?? new Uint8Array());
-  const trimmed = text.trimStart();
-  const looksJson = contentType?.includes("json") &&
-    (trimmed.startsWith("{") || trimmed.startsWith("["));
-  // A raw newline in JSON text is whitespace (in strings it is escaped): dropping it keeps one line per record.
-  return looksJson ? text.replace(/\r?\n\s*/g, "") : JSON.stringify(text);
+  const bytes = typeof body === "string" ? undefined : body ?? new Uint8Array();
+  const size = bytes ? bytes.length : (body as string).length;
+  if (size > maxBytes) {
+    const head = bytes ? decoder.decode(bytes.subarray(0, maxBytes)) : (body as string);
+    return cut(head.slice(0, maxBytes), size);
+  }
+  const text = bytes ? decoder.decode(bytes) : body as string;
+  if (contentType?.includes("json")) {
+    try {
+      JSON.parse(text);
+      return oneLine(text);
+    } catch { /* not the JSON it says it is: logged as text */ }
+  }
+  return JSON.stringify(text);
 }
 
 /** An answer as the log shows a stream: text, reasoning, tool calls, why it stopped, usage. */
-export function answerJson(answer: Answer): string {
+export function answerJson(answer: Answer, cut = false): string {
   const pick = (type: string) => answer.blocks.filter((b) => b.type === type);
   return JSON.stringify({
     text: pick("text").map((b) => (b as { text: string }).text).join(""),
@@ -34,14 +61,38 @@ export function answerJson(answer: Answer): string {
     }),
     stop_reason: answer.stop,
     usage: answer.usage,
+    ...(cut ? { cut: true } : {}),
   });
 }
 
-/** A pass-through stream's chunks, read back into its answer. */
-export async function assembledStream(api: Api, chunks: Uint8Array[]): Promise<string> {
-  const collector = new AnswerCollector();
-  for await (const ev of decodeStream(api, new Blob(chunks as BlobPart[]).stream())) {
-    collector.add(ev);
+/**
+ * The first `maxBytes` of a pass-through stream, kept as it flows and read
+ * back into its answer after it ended: a stream of any length holds at most that.
+ */
+export class StreamKeeper {
+  readonly #chunks: Uint8Array[] = [];
+  #room: number;
+  #cut = false;
+
+  constructor(readonly maxBytes: number) {
+    this.#room = maxBytes;
   }
-  return answerJson(collector.answer);
+
+  push(chunk: Uint8Array): void {
+    if (this.#room === 0) return void (this.#cut = true);
+    const kept = chunk.length <= this.#room ? chunk : chunk.subarray(0, this.#room);
+    this.#chunks.push(kept);
+    this.#room -= kept.length;
+    if (kept !== chunk) this.#cut = true;
+  }
+
+  /** What was kept, as the log shows a stream; a cut stream says so. */
+  async answer(api: Api, maxEventBytes: number): Promise<string> {
+    const collector = new AnswerCollector(this.maxBytes);
+    const stream = new Blob(this.#chunks as BlobPart[]).stream();
+    try {
+      for await (const ev of decodeStream(api, stream, maxEventBytes)) collector.add(ev);
+    } catch { /* a cut stream may end mid-event: what was read stands */ }
+    return answerJson(collector.answer, this.#cut || collector.cut);
+  }
 }

@@ -3,11 +3,11 @@
  * stream counts as served only once its first body chunk arrived, a JSON
  * answer only once it was read whole.
  */
-import { Buffer } from "node:buffer";
-import { collectedBody, isLiveStream } from "../providers/http.ts";
+import { collectedBody, isLiveStream, MAX_ERROR_BODY } from "../providers/http.ts";
 import { UpstreamFailure } from "../providers/types.ts";
 import type { UpstreamCall } from "../providers/types.ts";
 import type { Deployment } from "./resolve.ts";
+import { readCapped } from "../read_capped.ts";
 
 /** The upstream answered and can be relayed. */
 export interface Served {
@@ -34,11 +34,12 @@ export interface Failed {
 
 export type Outcome = Served | Failed;
 
-/** Error bodies are read for the message, up to this many bytes. */
-const MAX_ERROR_BODY = 64 * 1024;
-
-/** Sends the call and reads enough of the answer to judge it. */
-export async function attempt(d: Deployment, call: UpstreamCall): Promise<Outcome> {
+/** Sends the call and reads enough of the answer to judge it; a JSON answer over `maxBytes` fails. */
+export async function attempt(
+  d: Deployment,
+  call: UpstreamCall,
+  maxBytes: number,
+): Promise<Outcome> {
   let response: Response;
   try {
     response = call.stream
@@ -50,7 +51,8 @@ export async function attempt(d: Deployment, call: UpstreamCall): Promise<Outcom
   if (!response.ok) {
     let bytes: Uint8Array | undefined;
     try {
-      bytes = collectedBody(response) ?? await readAtMost(response, MAX_ERROR_BODY);
+      bytes = collectedBody(response) ??
+        (response.body ? await readCapped(response.body, MAX_ERROR_BODY, () => null) : undefined);
     } catch { /* the status alone decides */ }
     return {
       ok: false,
@@ -64,7 +66,16 @@ export async function attempt(d: Deployment, call: UpstreamCall): Promise<Outcom
   }
   try {
     if (!call.stream) {
-      return { ok: true, response, bytes: collectedBody(response) ?? await response.bytes() };
+      const bytes = collectedBody(response) ?? await readCapped(
+        response.body ?? new Blob().stream(),
+        maxBytes,
+        () =>
+          new UpstreamFailure(
+            "network",
+            `answer larger than ${maxBytes} bytes (server.max_response_mb)`,
+          ),
+      ) as Uint8Array<ArrayBuffer>;
+      return { ok: true, response, bytes };
     }
     // Streams from the built-in HTTP client arrive with their first chunk: relayed as they are.
     if (isLiveStream(response)) return { ok: true, response };
@@ -102,24 +113,6 @@ function failure(err: unknown): Failed {
   const timeout = err instanceof UpstreamFailure && err.kind === "timeout";
   const message = err instanceof Error ? err.message : String(err);
   return { ok: false, status: null, timeout, message };
-}
-
-async function readAtMost(response: Response, limit: number): Promise<Uint8Array> {
-  if (!response.body) return new Uint8Array();
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    chunks.push(value);
-    size += value.length;
-    if (size >= limit) {
-      reader.cancel().catch(() => {});
-      break;
-    }
-  }
-  return Buffer.concat(chunks).subarray(0, limit);
 }
 
 /** `Retry-After` as seconds from now: delta-seconds or an HTTP date (RFC 9110 §10.2.3). */

@@ -47,7 +47,8 @@ export class Router {
   readonly #fallbackOn: Set<number>;
   readonly cooldown: Cooldown;
 
-  constructor(settings: Config["routing"]) {
+  /** `maxResponseBytes`: the most of a JSON answer held (`server.max_response_mb`). */
+  constructor(settings: Config["routing"], readonly maxResponseBytes: number) {
     this.#fallbackOn = new Set(settings.fallback_on);
     this.cooldown = new Cooldown(settings.cooldown);
   }
@@ -76,7 +77,7 @@ export class Router {
       for (let n = 1;; n++) {
         if (req.signal.aborted) throw clientLeft();
         const started = Date.now();
-        const outcome = await attempt(d, call);
+        const outcome = await attempt(d, call, this.maxResponseBytes);
         req.attempts.push({
           provider: d.provider.name,
           model,

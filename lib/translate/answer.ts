@@ -98,8 +98,9 @@ export function estimateTokens(text: string): number {
 }
 
 /**
- * Collects a streamed answer into a whole one, for logs and for clients that
- * asked for JSON from an upstream that only streamed.
+ * Collects a streamed answer into a whole one, for logs and usage. Text,
+ * reasoning and tool arguments past `maxChars` in all are not kept (`cut`
+ * says so): a stream of any length holds a bounded answer.
  */
 export class AnswerCollector {
   readonly answer: Answer = {
@@ -114,10 +115,36 @@ export class AnswerCollector {
   readonly #tools = new Map<number, ToolCallBlock>();
   /** True once the answer reported usage. */
   sawUsage = false;
+  /** True once some text was not kept. */
+  cut = false;
+  #room: number;
+
+  constructor(maxChars: number) {
+    this.#room = maxChars;
+  }
+
+  /** `text`, or as much of it as there is room for. */
+  #keep(text: string): string {
+    if (text.length <= this.#room) {
+      this.#room -= text.length;
+      return text;
+    }
+    this.cut = true;
+    const kept = text.slice(0, this.#room);
+    this.#room = 0;
+    return kept;
+  }
 
   add(ev: AnswerEvent): void {
     const a = this.answer;
     const last = a.blocks.at(-1);
+    if (ev.type === "text" || ev.type === "reasoning") {
+      const kept = this.#keep(ev.text);
+      if (kept !== ev.text) ev = { ...ev, text: kept };
+    } else if (ev.type === "tool_args") {
+      const kept = this.#keep(ev.arguments);
+      if (kept !== ev.arguments) ev = { ...ev, arguments: kept };
+    }
     switch (ev.type) {
       case "start":
         a.id = ev.id;

@@ -22,7 +22,7 @@ import {
 } from "./ollama.ts";
 import { encodeResponse, responsesStreamEncoder, responsesToChat } from "./responses.ts";
 import { responsesStreamDecoder } from "./responses_decode.ts";
-import { sseMessages } from "./sse.ts";
+import { eventLimit, sseMessages } from "./sse.ts";
 
 type Json = Record<string, unknown>;
 
@@ -79,20 +79,22 @@ export function decodeAnswer(api: Api, json: Json): Answer {
   return decodeChatCompletion(json);
 }
 
-/** A stream in a provider API, read event by event. */
+/** A stream in a provider API, read event by event; an event over `maxEventBytes` fails it. */
 export function decodeStream(
   api: Api,
   body: ReadableStream<Uint8Array>,
+  maxEventBytes: number,
 ): ReadableStream<AnswerEvent> {
   if (api === "ollama_chat") {
-    return body.pipeThrough(new TextDecoderStream()).pipeThrough(ollamaStreamDecoder());
+    return body.pipeThrough(eventLimit(maxEventBytes, "lines")).pipeThrough(new TextDecoderStream())
+      .pipeThrough(ollamaStreamDecoder());
   }
   const decoder = api === "messages"
     ? messagesStreamDecoder()
     : api === "responses"
     ? responsesStreamDecoder()
     : chatStreamDecoder();
-  return sseMessages(body).pipeThrough(decoder);
+  return sseMessages(body, maxEventBytes).pipeThrough(decoder);
 }
 
 function encodeAnswer(client: Api, answer: Answer, request: Json): Json {

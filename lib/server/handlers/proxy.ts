@@ -26,6 +26,7 @@ import { respond } from "../respond.ts";
 import type { HookContext } from "../../plugin.ts";
 import { type CallRecord, newRecord } from "../../observe/record.ts";
 import { askForStreamUsage } from "../../observe/stream_usage.ts";
+import { requestJson } from "../../observe/bodies.ts";
 import { rewriterFor } from "../../transforms/response_regex.ts";
 import { canServe } from "../../translate/plan.ts";
 
@@ -120,7 +121,12 @@ async function prepare(
   // A transformed request can no longer go out byte for byte; an untouched one still does.
   if (rt.transforms.applyToRequest(api, request.model, request.body)) request.raw = undefined;
   const usageAdded = api === "chat" && askForStreamUsage(request);
-  if (rt.recorder.wantsBodies) record.request_body = request.raw ?? JSON.stringify(request.body);
+  if (rt.recorder.wantsBodies) {
+    record.request_body = requestJson(
+      request.raw ?? JSON.stringify(request.body),
+      rt.config.log.max_body_kb * 1024,
+    );
+  }
   return { request, usageAdded };
 }
 
@@ -192,7 +198,8 @@ async function answer(
     // Appended to the client's own format (the answer may have been translated).
     return text ? new Response(appendToJson(api, await res.bytes(), separator + text), res) : res;
   }
-  return new Response(spliceStream(api, res.body!, companion, separator), res);
+  const maxEvent = rt.config.server.max_response_mb * 1048576;
+  return new Response(spliceStream(api, res.body!, companion, separator, maxEvent), res);
 }
 
 /** The deployments of `model` that serve `api`; 404 for a model no entry matches. */
@@ -253,6 +260,7 @@ function startCompanion(rt: Runtime, splitter: Splitter, start: CompanionStart):
     record,
     onDone: (r) => rt.recorder.finish(r),
     timeoutMs: splitter.config.timeout_s * 1000,
+    maxChars: rt.config.server.max_response_mb * 1048576,
     logger: rt.logger,
     requestId: start.requestId,
     clientSignal: start.signal,
