@@ -36,9 +36,10 @@ function walk<T>(
   text: string,
   start: number,
   visit: (at: number, end: number, depth: number) => T | undefined,
+  stop = text.length,
 ): T | undefined {
   let depth = 0;
-  for (let i = start; i < text.length; i++) {
+  for (let i = start; i < stop; i++) {
     const c = text.charCodeAt(i);
     if (c === QUOTE) {
       const end = stringEnd(text, i);
@@ -90,11 +91,15 @@ export function hasPlainTopLevelKeys(text: string): boolean {
   }) ?? true;
 }
 
-/** The JSON object starting at `start` (a `{`), as text; undefined when unbalanced. */
-export function objectAt(text: string, start: number): string | undefined {
+/**
+ * The JSON object starting at `start` (a `{`), as text; undefined when it is
+ * unbalanced or does not close within `maxChars`.
+ */
+export function objectAt(text: string, start: number, maxChars: number): string | undefined {
   return walk(
     text,
     start,
     (at, end, depth) => at === end && depth === 0 ? text.slice(start, at + 1) : undefined,
+    Math.min(text.length, start + maxChars),
   );
 }

@@ -17,6 +17,7 @@ import { AnswerCache } from "./cache.ts";
 import { ModelTable, type ProviderEntry } from "./routing/resolve.ts";
 import { Router } from "./routing/router.ts";
 import { KeyCheck } from "./server/auth.ts";
+import { isRoute } from "./server/app.ts";
 import { Splitter } from "./splitter.ts";
 import { HeaderPolicy } from "./transforms/headers.ts";
 import { Transforms } from "./transforms/transforms.ts";
@@ -88,7 +89,12 @@ export function createRuntime(config: Config, plugins: readonly Plugin[] = []): 
   if (problems.length) throw new ConfigError(problems);
   const logger = new Logger(config.log.level, (text) => redactor.text(text));
   const router = new Router(config.routing, config.server.max_response_mb * 1048576);
-  const metrics = new Metrics(router.cooldown);
+  const models = new ModelTable(config.models, providers);
+  const metrics = new Metrics({
+    cooldowns: () => router.cooldown.active(),
+    knownRoute: isRoute,
+    knownModel: (name) => models.resolve(name) !== undefined,
+  });
   const file = config.log.dir === "" ? null : new FileLog({
     dir: config.log.dir,
     maxBytes: config.log.max_file_mb * 1048576,
@@ -102,7 +108,7 @@ export function createRuntime(config: Config, plugins: readonly Plugin[] = []): 
   return {
     config,
     providers,
-    models: new ModelTable(config.models, providers),
+    models,
     router,
     keys: new KeyCheck(config.server.api_keys),
     logger,

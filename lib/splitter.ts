@@ -7,7 +7,7 @@
 import type { SplitterConfig } from "./config/schema.ts";
 import type { Logger } from "./observe/log.ts";
 import type { Api } from "./providers/types.ts";
-import { globToRegExp, matchesAny } from "./glob.ts";
+import { compileGlob, type Glob, matchesAny } from "./glob.ts";
 import type { Routed } from "./routing/router.ts";
 import { AnswerCollector, answerText } from "./translate/answer.ts";
 import type { CallRecord } from "./observe/record.ts";
@@ -22,10 +22,10 @@ export const OPT_OUT_HEADER = "x-switchyard-splitter";
 
 /** The splitter as configured, ready to match requests. */
 export class Splitter {
-  readonly #models: RegExp[];
+  readonly #models: Glob[];
 
   constructor(readonly config: SplitterConfig) {
-    this.#models = config.models.map(globToRegExp);
+    this.#models = config.models.map(compileGlob);
   }
 
   /** True when this request gets a companion. */

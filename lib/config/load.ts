@@ -9,7 +9,7 @@ import type { Document } from "yaml";
 import { type Config, configSchema } from "./schema.ts";
 import { embeddedDefault } from "./defaults.ts";
 import { fromLegacy, isLegacy } from "./legacy.ts";
-import { globToRegExp } from "../glob.ts";
+import { compileGlob } from "../glob.ts";
 
 /** A config that failed to load; `problems` holds one line per problem. */
 export class ConfigError extends Error {
@@ -213,7 +213,7 @@ function crossCheck(raw: Record<string, unknown>): Problem[] {
   const splitterModel = (raw.splitter as { model?: unknown } | undefined)?.model;
   if (
     typeof splitterModel === "string" &&
-    !Object.keys(models).some((m) => globToRegExp(m).test(splitterModel))
+    !Object.keys(models).some((m) => compileGlob(m).test(splitterModel))
   ) {
     problems.push({
       path: ["splitter", "model"],

@@ -4,11 +4,22 @@
  * histograms; tokens and cost by model and provider; attempts and fallbacks;
  * deployments in cooldown; process memory.
  */
-import type { Cooldown } from "../routing/cooldown.ts";
 import { CONTENT_TYPE, Counter, Gauge, Histogram, Registry } from "./prometheus.ts";
 import type { CallRecord } from "./record.ts";
 
 const SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
+
+/** Distinct model names counted under their own label (glob routes take any name); the rest are `other`. */
+const MAX_MODEL_LABELS = 500;
+
+export interface MetricsSources {
+  /** Deployments cooling down now, with the seconds left. */
+  cooldowns(): { deployment: string; seconds_left: number }[];
+  /** True for a route switchyard serves: any other path counts as `other`. */
+  knownRoute(path: string): boolean;
+  /** True for a model name the config serves: any other counts as `other`. */
+  knownModel(name: string): boolean;
+}
 
 export class Metrics {
   readonly contentType = CONTENT_TYPE;
@@ -21,8 +32,10 @@ export class Metrics {
   readonly #cost;
   readonly #attempts;
   readonly #fallbacks;
+  readonly #models = new Set<string>();
 
-  constructor(cooldown: Cooldown) {
+  constructor(readonly sources: MetricsSources) {
+    const cooldowns = () => sources.cooldowns();
     const r = this.#registry;
     const by = ["route", "model", "provider", "status_class"];
     this.#requests = r.add(new Counter("switchyard_requests_total", "Requests answered", by));
@@ -81,7 +94,7 @@ export class Metrics {
         "switchyard_deployments_in_cooldown",
         "Deployments sitting out after repeated failures",
         [],
-        () => [[[], cooldown.active().length]],
+        () => [[[], cooldowns().length]],
       ),
     );
     r.add(
@@ -89,7 +102,7 @@ export class Metrics {
         "switchyard_deployment_cooldown_seconds",
         "Seconds left in cooldown, by deployment",
         ["deployment"],
-        () => cooldown.active().map((c) => [[c.deployment], c.seconds_left]),
+        () => cooldowns().map((c) => [[c.deployment], c.seconds_left]),
       ),
     );
     r.add(
@@ -110,14 +123,27 @@ export class Metrics {
     );
   }
 
+  /**
+   * A label for the client's model name: clients choose it, so unknown names
+   * and every name past the first MAX_MODEL_LABELS count as `other`.
+   */
+  #modelLabel(name: string | null): string {
+    if (name === null) return "";
+    if (this.#models.has(name)) return name;
+    if (this.#models.size >= MAX_MODEL_LABELS || !this.sources.knownModel(name)) return "other";
+    this.#models.add(name);
+    return name;
+  }
+
   /** Counts one finished request. */
   observe(r: CallRecord): void {
-    const model = r.model ?? "";
+    const model = this.#modelLabel(r.model);
     const provider = r.provider ?? "";
+    const route = this.sources.knownRoute(r.route) ? r.route : "other";
     const statusClass = `${Math.floor(r.status / 100)}xx`;
-    this.#requests.inc([r.route, model, provider, statusClass]);
-    if (r.status >= 400) this.#errors.inc([r.route, model, provider, statusClass]);
-    else if (r.error) this.#errors.inc([r.route, model, provider, "stream"]);
+    this.#requests.inc([route, model, provider, statusClass]);
+    if (r.status >= 400) this.#errors.inc([route, model, provider, statusClass]);
+    else if (r.error) this.#errors.inc([route, model, provider, "stream"]);
     const target = [model, provider];
     this.#latency.observe(target, r.latency_ms / 1000);
     if (r.ttfb_ms !== null) this.#ttfb.observe(target, r.ttfb_ms / 1000);

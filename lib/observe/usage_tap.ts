@@ -17,22 +17,37 @@ import type { Usage } from "../translate/answer.ts";
 const TAIL_BYTES = 2048;
 const HEAD_BYTES = 1024;
 const KEY = '"usage":';
+/**
+ * Bounds that keep a search linear whatever an upstream sends: a usage
+ * object is a few hundred bytes, so one longer than this is not one, and
+ * after this many object-valued `"usage"` keys that were not one the search
+ * gives up (a 300 KB answer of nested `"usage":{` froze the loop for 19 s).
+ */
+const MAX_USAGE_CHARS = 16384;
+const MAX_TRIES = 32;
 
 type Read = (raw: Record<string, unknown>) => Usage;
 type Json = Record<string, unknown>;
 const decoder = new TextDecoder();
 
+/** Where a search stands: how many object-valued keys it may still try. */
+interface Search {
+  tries: number;
+}
+
 /**
- * The usage object whose key starts at `at`: the object, null when the value
- * is not an object (`"usage":null`), undefined when the text ends inside it.
+ * The usage object whose key starts at `at`: the object; null when the value
+ * is not one (`"usage":null`, or an object too long or not JSON); undefined
+ * when the text ends inside it.
  */
-function objectAfterKey(text: string, at: number): Json | null | undefined {
+function objectAfterKey(text: string, at: number, search: Search): Json | null | undefined {
   let start = at + KEY.length;
   while (text.charCodeAt(start) <= 32) start++;
   if (start >= text.length) return undefined;
   if (text[start] !== "{") return null;
-  const obj = objectAt(text, start);
-  if (obj === undefined) return undefined;
+  search.tries--;
+  const obj = objectAt(text, start, MAX_USAGE_CHARS);
+  if (obj === undefined) return text.length - start > MAX_USAGE_CHARS ? null : undefined;
   try {
     return JSON.parse(obj);
   } catch {
@@ -41,22 +56,26 @@ function objectAfterKey(text: string, at: number): Json | null | undefined {
 }
 
 /** The first usage object in `text`; undefined when there is none, or the first is cut short. */
-function firstIn(text: string): Json | undefined {
-  for (let at = text.indexOf(KEY); at >= 0; at = text.indexOf(KEY, at + 1)) {
-    const found = objectAfterKey(text, at);
+function firstIn(text: string, search: Search = { tries: MAX_TRIES }): Json | undefined {
+  for (let at = text.indexOf(KEY); at >= 0 && search.tries > 0; at = text.indexOf(KEY, at + 1)) {
+    const found = objectAfterKey(text, at, search);
     if (found !== null) return found;
   }
   return undefined;
 }
 
 /** The last complete usage object in `text` whose key starts before `end`. */
-function lastIn(text: string, end = text.length): Json | undefined {
+function lastIn(
+  text: string,
+  end = text.length,
+  search: Search = { tries: MAX_TRIES },
+): Json | undefined {
   for (
     let at = text.lastIndexOf(KEY, end - 1);
-    at >= 0;
+    at >= 0 && search.tries > 0;
     at = at ? text.lastIndexOf(KEY, at - 1) : -1
   ) {
-    const found = objectAfterKey(text, at);
+    const found = objectAfterKey(text, at, search);
     if (found) return found;
   }
   return undefined;
@@ -72,11 +91,12 @@ function text(chunks: Uint8Array[]): string {
 /** The last usage object in `chunks`, decoded from the end a chunk at a time until one is found. */
 function lastOf(chunks: Uint8Array[]): Json | undefined {
   let text = "";
-  for (let n = chunks.length - 1; n >= 0; n--) {
+  const search = { tries: MAX_TRIES };
+  for (let n = chunks.length - 1; n >= 0 && search.tries > 0; n--) {
     const piece = decoder.decode(chunks[n]);
     text = piece + text;
     // A key past the new piece was searched already, with everything after it.
-    const found = lastIn(text, piece.length);
+    const found = lastIn(text, piece.length, search);
     if (found) return found;
   }
   return undefined;

@@ -4,7 +4,8 @@
  */
 import type { Config, ProviderConfig } from "../config/schema.ts";
 import type { Provider } from "../providers/types.ts";
-import { globToRegExp } from "../glob.ts";
+import { compileGlob, type Glob } from "../glob.ts";
+import { NameCache } from "../name_cache.ts";
 import type { HeaderPolicy } from "../transforms/headers.ts";
 
 /** A configured provider, built. */
@@ -29,13 +30,12 @@ export interface Deployment {
 }
 
 const GLOB_CHARS = /[*?]/;
-/** Glob results are cached; past this many distinct names the cache starts over. */
-const CACHE_LIMIT = 10_000;
 
 export class ModelTable {
   readonly #exact = new Map<string, Deployment[]>();
-  readonly #globs: { pattern: string; re: RegExp; deployments: Deployment[] }[] = [];
-  readonly #cache = new Map<string, Deployment[] | null>();
+  readonly #globs: { pattern: string; glob: Glob; deployments: Deployment[] }[] = [];
+  /** Glob results by name. */
+  readonly #cache = new NameCache<Deployment[] | null>();
 
   constructor(models: Config["models"], providers: Map<string, ProviderEntry>) {
     for (const [name, entry] of Object.entries(models)) {
@@ -54,7 +54,7 @@ export class ModelTable {
       // Sorted once here (stably: equal priorities keep the file's order), so routing need not.
       list.sort((a, b) => a.priority - b.priority);
       if (GLOB_CHARS.test(name)) {
-        this.#globs.push({ pattern: name, re: globToRegExp(name), deployments: list });
+        this.#globs.push({ pattern: name, glob: compileGlob(name), deployments: list });
       } else this.#exact.set(name, list);
     }
     const literal = (p: string) => p.replace(/[*?]/g, "").length;
@@ -68,8 +68,7 @@ export class ModelTable {
     if (exact) return exact;
     let found = this.#cache.get(model);
     if (found === undefined) {
-      found = this.#globs.find((g) => g.re.test(model))?.deployments ?? null;
-      if (this.#cache.size >= CACHE_LIMIT) this.#cache.clear();
+      found = this.#globs.find((g) => g.glob.test(model))?.deployments ?? null;
       this.#cache.set(model, found);
     }
     return found ?? undefined;

@@ -70,6 +70,11 @@ const ROUTES = new Map<string, Route>([
   ["/", { format: "openai", methods: { GET: root }, public: true }],
 ]);
 
+/** True for a path in the route table. */
+export function isRoute(path: string): boolean {
+  return ROUTES.has(path);
+}
+
 /** The request handler for Deno.serve. */
 export function createApp(rt: Runtime): (req: Request) => Promise<Response> {
   return async (req) => {

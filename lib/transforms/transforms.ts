@@ -4,14 +4,15 @@
  * the answer's text on the way back.
  */
 import type { TransformConfig } from "../config/schema.ts";
-import { globToRegExp, matchesAny } from "../glob.ts";
+import { compileGlob, type Glob, matchesAny } from "../glob.ts";
+import { NameCache } from "../name_cache.ts";
 import type { Api } from "../providers/types.ts";
 import { dropPath, setPath } from "./jsonpath.ts";
 import { applyRegexRules, type RegexRule } from "./regex.ts";
 import { literalPrefix, type ResponseRule } from "./response_regex.ts";
 
 interface Compiled {
-  models?: RegExp[];
+  models?: Glob[];
   regex: RegexRule[];
   drop: string[];
   set: [string, unknown][];
@@ -20,16 +21,13 @@ interface Compiled {
 
 const NO_RULES: readonly ResponseRule[] = [];
 
-/** Past this many distinct model names the per-name cache starts over. */
-const CACHE_LIMIT = 10_000;
-
 export class Transforms {
   readonly #all: Compiled[];
-  readonly #byModel = new Map<string, Compiled[]>();
+  readonly #byModel = new NameCache<Compiled[]>();
 
   constructor(config: TransformConfig[]) {
     this.#all = config.map((t) => ({
-      models: t.models?.map(globToRegExp),
+      models: t.models?.map(compileGlob),
       regex: t.regex.map((r) => ({
         re: new RegExp(r.pattern, r.flags),
         replace: r.replace,
@@ -56,7 +54,6 @@ export class Transforms {
     let found = this.#byModel.get(model);
     if (!found) {
       found = this.#all.filter((t) => matchesAny(t.models, model));
-      if (this.#byModel.size >= CACHE_LIMIT) this.#byModel.clear();
       this.#byModel.set(model, found);
     }
     return found;

@@ -212,3 +212,48 @@ Deno.test("secrets in what goes back: an escaped key in an error body and upstre
   assertMatch(events, /event: error/);
   assert(!events.includes(PROVIDER_KEY), events);
 });
+
+Deno.test("what clients name cannot grow the metrics: long names refused, unknown models and routes count as other", async () => {
+  await using proxy = startProxy({
+    providers: { e: { type: "echo" } },
+    models: { echo: ["e/echo"], "glob-*": ["e/echo"] },
+  });
+  const ask = (model: string) =>
+    post(`${proxy.v1}/chat/completions`, JSON.stringify({ model, messages: [] }))
+      .then(async (r) => (await r.body?.cancel(), r.status));
+  assertEquals(await ask("x".repeat(257)), 400);
+  // A 40,000-character name against a glob once took a backtracking regex seconds.
+  assertEquals(await ask("a/".repeat(20000) + ":free"), 400);
+  for (let i = 0; i < 50; i++) assertEquals(await ask(`unknown-${i}`), 404);
+  for (let i = 0; i < 3; i++) {
+    const res = await fetch(`${proxy.url}/no/such/route/${i}`);
+    await res.body?.cancel();
+  }
+  assertEquals(await ask("glob-1"), 200);
+  const text = proxy.rt.metrics.text();
+  assert(!text.includes("unknown-") && !text.includes("/no/such"), text);
+  assertMatch(
+    text,
+    /switchyard_requests_total\{route="\/v1\/chat\/completions",model="other",provider="",status_class="4xx"\} 50/,
+  );
+  assertMatch(
+    text,
+    /switchyard_requests_total\{route="other",model="",provider="",status_class="4xx"\} 3/,
+  );
+  assertMatch(text, /model="glob-1"/);
+});
+
+Deno.test("a hostile answer full of usage keys is read in bounded time", async () => {
+  const hostile = `{"id":"x","choices":[],${'"usage":{'.repeat(40000)}`;
+  await using up = fakeUpstream(() => jsonResponse(hostile));
+  await using proxy = startProxy(oneProvider("openai", up.url));
+  const res = await fetch(`${proxy.v1}/chat/completions`, {
+    method: "POST",
+    body: JSON.stringify({ model: "m", messages: [] }),
+    headers: { "content-type": "application/json" },
+    // Not a speed test: without the bounds this took minutes, the event loop frozen.
+    signal: AbortSignal.timeout(10_000),
+  });
+  assertEquals((await res.text()).length, hostile.length);
+  assertEquals(proxy.records.at(-1)!.usage, null);
+});
