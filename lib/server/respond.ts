@@ -42,6 +42,22 @@ function unescaped(text: string): string {
   }
 }
 
+/** A translated JSON answer; one the translator cannot read is the upstream's failure (502), not ours. */
+function translatedAnswer(routed: Routed, json: Json, request: Json) {
+  try {
+    return routed.translation!.answer(json, request);
+  } catch (err) {
+    if (err instanceof ProxyError) throw err;
+    throw new ProxyError(
+      502,
+      `${routed.deployment.id} answered with a body that cannot be translated: ${
+        (err as Error).message
+      }`,
+      "upstream_error",
+    );
+  }
+}
+
 /**
  * `usageAdded`: switchyard asked the upstream for stream usage the client did
  * not ask for, so the usage-only chunk is taken out of what the client gets.
@@ -105,7 +121,7 @@ export async function respond(
     let body = json;
     if (translation) {
       // Usage as the provider counted it: the client's format may have no place for some of it.
-      const translated = translation.answer(json, request.body);
+      const translated = translatedAnswer(routed, json, request.body);
       body = translated.body;
       record.usage = translated.usage;
     } else if (read && body.usage) record.usage = read(body.usage as Json);

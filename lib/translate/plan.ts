@@ -23,6 +23,7 @@ import {
 import { encodeResponse, responsesStreamEncoder, responsesToChat } from "./responses.ts";
 import { responsesStreamDecoder } from "./responses_decode.ts";
 import { eventLimit, sseMessages } from "./sse.ts";
+import { checkTranslatable } from "./validate.ts";
 
 type Json = Record<string, unknown>;
 
@@ -138,7 +139,10 @@ function translatedError(status: number, bytes: Uint8Array | undefined, format: 
 function conversation(client: Api, provider: Api): Translation {
   return {
     api: provider,
-    request: (body, drop) => fromChat(provider, toChat(client, body, drop), drop),
+    request(body, drop) {
+      checkTranslatable(client, body);
+      return fromChat(provider, toChat(client, body, drop), drop);
+    },
     answer(json, request) {
       const answer = decodeAnswer(provider, json);
       return { body: encodeAnswer(client, answer, request), usage: answer.usage };
@@ -150,7 +154,10 @@ function conversation(client: Api, provider: Api): Translation {
 /** OpenAI embeddings to Ollama's `/api/embed`. */
 const embeddings: Translation = {
   api: "ollama_embed",
-  request: (body, drop) => embeddingsToOllama(body, drop),
+  request(body, drop) {
+    checkTranslatable("embeddings", body);
+    return embeddingsToOllama(body, drop);
+  },
   answer(json, request) {
     const prompt = Number(json.prompt_eval_count ?? 0);
     return {

@@ -218,3 +218,75 @@ Deno.test("${KEY:-} in api_keys means no key, not the empty key", async () => {
   await using proxy = startProxy(echoConfig({ api_keys: ["${UNSET_SWITCHYARD_TEST_KEY:-}"] }));
   assertEquals((await fetch(`${proxy.v1}/models`)).status, 200);
 });
+
+Deno.test("wrong shapes on a translated route: 400 naming the path, in the endpoint's format; a bad upstream answer: 502", async () => {
+  await using up = fakeUpstream((r) =>
+    r.path.startsWith("/v1/messages")
+      ? jsonResponse('{"type":"message","content":[null,{"type":"text","text":5}]}')
+      : jsonResponse('{"choices":[{"message":{"tool_calls":[null]}}]}')
+  );
+  await using proxy = startProxy({
+    providers: {
+      an: { type: "anthropic", base_url: up.url },
+      oa: { type: "openai", base_url: up.url, responses: false },
+    },
+    models: { "to-claude": ["an/claude-x"], "to-gpt": ["oa/gpt-x"] },
+  });
+  const cases: [string, Record<string, unknown>, RegExp][] = [
+    ["/v1/chat/completions", { model: "to-claude", messages: [null] }, /messages\.0: /],
+    [
+      "/v1/chat/completions",
+      { model: "to-claude", messages: [{ role: "user", content: [null] }] },
+      /messages\.0\.content/,
+    ],
+    ["/v1/chat/completions", { model: "to-claude", messages: [], tools: [5] }, /tools\.0: /],
+    [
+      "/v1/messages",
+      { model: "to-gpt", max_tokens: 5, messages: [{ role: "user" }] },
+      /messages\.0\.content: /,
+    ],
+    ["/v1/messages", { model: "to-gpt", max_tokens: 5, system: 7, messages: [] }, /system: /],
+    ["/v1/responses", { model: "to-gpt", input: [null] }, /input/],
+  ];
+  for (const [path, body, message] of cases) {
+    const r = await post(`${proxy.url}${path}`, JSON.stringify(body));
+    assertEquals(r.status, 400, `${path} ${JSON.stringify(body)}: ${JSON.stringify(r.json)}`);
+    const error = r.json.error;
+    assertMatch(error.message, message);
+    assertEquals(error.type, "invalid_request_error");
+  }
+  const answer = await post(
+    `${proxy.url}/v1/messages`,
+    JSON.stringify({ model: "to-gpt", max_tokens: 5, messages: [{ role: "user", content: "q" }] }),
+  );
+  assertEquals(answer.status, 502);
+  assertEquals(answer.json.type, "error");
+  assertMatch(answer.json.error.message, /cannot be translated/);
+});
+
+Deno.test("a body the client breaks off or frames wrongly: 400 (or nothing, when it is gone), never a 500", async () => {
+  await using proxy = startProxy(echoConfig());
+  const { hostname, port } = new URL(proxy.url);
+  const head =
+    "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\ncontent-type: application/json\r\n";
+  const broken = [
+    // A chunk that ends before its declared size, then the client half-closes.
+    `${head}transfer-encoding: chunked\r\n\r\n5\r\n{"mod`,
+    // A declared length the body never reaches.
+    `${head}content-length: 100\r\n\r\n{"model":`,
+  ];
+  for (const request of broken) {
+    const logged = proxy.nextRecord();
+    const conn = await Deno.connect({ hostname, port: Number(port) });
+    await conn.write(new TextEncoder().encode(request));
+    await conn.closeWrite();
+    const buf = new Uint8Array(4096);
+    const n = await conn.read(buf).catch(() => null);
+    conn.close();
+    const answer = n === null ? "" : new TextDecoder().decode(buf.subarray(0, n));
+    assert(!answer.startsWith("HTTP/1.1 500"), answer);
+    const record = await logged;
+    assertEquals(record.status, 400, JSON.stringify(record));
+    assertMatch(record.error!, /the request body could not be read/);
+  }
+});
