@@ -140,3 +140,33 @@ Deno.test("SIGTERM: stop accepting, let an in-flight stream finish, exit 0", asy
   assertEquals((await p.child.status).code, 0);
   assertMatch(await p.output(), /SIGTERM: draining/);
 });
+
+Deno.test("check compiles every JSONPath: a filter missing its ')]' is a problem, not a 500 per request", async () => {
+  const dir = await tempDir({
+    "jp.yaml": [
+      "providers: { e: { type: echo } }",
+      "models: { echo: [e/echo] }",
+      "transforms:",
+      `  - jsonpath: { drop: ['$.messages[?(@.role=="x"', "$.messages[(@.length-1)]"] }`,
+    ].join("\n"),
+  });
+  const r = await run(["check", `${dir}/jp.yaml`]);
+  assertEquals(r.code, 2, r.stdout);
+  assertMatch(
+    r.stderr,
+    /transforms\.0\.jsonpath\.drop\.0: invalid JSONPath: a filter .+closed by '\)\]'/,
+  );
+  assert(!r.stderr.includes("drop.1"), r.stderr);
+});
+
+Deno.test("a port already in use: one clear line and exit 2, no stack trace", async () => {
+  using taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (taken.addr as Deno.NetAddr).port;
+  const r = await run(["--port", String(port)]);
+  assertEquals(r.code, 2);
+  assertMatch(
+    r.stderr,
+    new RegExp(`cannot start:\\n  server\\.port: 127\\.0\\.0\\.1:${port} is already in use`),
+  );
+  assert(!/\bat \S+\.ts:\d+/.test(r.stderr), r.stderr);
+});

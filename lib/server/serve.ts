@@ -3,6 +3,7 @@
  * accepting, let in-flight requests and streams finish within
  * `shutdown_grace_s`, then return so the process exits 0).
  */
+import { ConfigError } from "../config/load.ts";
 import { errorResponse } from "../errors.ts";
 import type { Runtime } from "../runtime.ts";
 import { createApp } from "./app.ts";
@@ -19,15 +20,26 @@ export interface Running {
 /** Starts serving `rt` on its configured host and port (0 picks a free port). */
 export function start(rt: Runtime): Running {
   const { host, port } = rt.config.server;
-  const server = Deno.serve({
-    hostname: host,
-    port,
-    onListen() {},
-    onError: (err) => {
-      rt.logger.error(`unhandled: ${(err as Error)?.stack ?? err}`);
-      return errorResponse("openai", err, rt.redactor.text);
-    },
-  }, createApp(rt));
+  let server: Deno.HttpServer<Deno.NetAddr>;
+  try {
+    server = Deno.serve({
+      hostname: host,
+      port,
+      onListen() {},
+      onError: (err) => {
+        rt.logger.error(`unhandled: ${(err as Error)?.stack ?? err}`);
+        return errorResponse("openai", err, rt.redactor.text);
+      },
+    }, createApp(rt));
+  } catch (err) {
+    if (!(err instanceof Deno.errors.AddrInUse || err instanceof Deno.errors.AddrNotAvailable)) {
+      throw err;
+    }
+    const why = err instanceof Deno.errors.AddrInUse
+      ? "is already in use"
+      : "is not an address of this machine";
+    throw new ConfigError([`server.port: ${host}:${port} ${why} (${(err as Error).message})`]);
+  }
   const bound = server.addr as Deno.NetAddr;
   const shutdown = async (graceMs = rt.config.server.shutdown_grace_s * 1000) => {
     let timer: ReturnType<typeof setTimeout> | undefined;

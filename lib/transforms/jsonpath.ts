@@ -7,14 +7,23 @@ import { JSONPath } from "jsonpath-plus";
 
 type Json = Record<string, unknown>;
 
-/** Why a path is unusable, or null when it is fine (filters are compiled against a probe). */
+/**
+ * Why a path is unusable, or null when it is fine. jsonpath-plus compiles a
+ * filter only when a node reaches it, so each filter is compiled against a
+ * probe here, and a filter split apart by a missing `)]` (which the parser
+ * takes as plain names) is caught by its shape: at check time, not on the
+ * first request it matches.
+ */
 export function pathProblem(path: string): string | null {
   if (!path.startsWith("$")) return "a JSONPath starts with '$'";
   try {
-    const parts = JSONPath.toPathArray(path);
+    const parts = JSONPath.toPathArray(path).map(String);
     for (const part of parts) {
-      const filter = /^\?\((.*)\)$/s.exec(String(part));
+      const filter = /^\?\((.*)\)$/s.exec(part);
       if (filter) JSONPath({ path: `$[?(${filter[1]})]`, json: [{}], wrap: true });
+      else if (part.startsWith("?") || (part.startsWith("(") && !part.endsWith(")"))) {
+        return `invalid JSONPath: a filter or script must be written [?(…)] or [(…)], closed by ')]' (at '${part}')`;
+      }
     }
     JSONPath({ path, json: {}, wrap: true });
     return null;
