@@ -1,5 +1,7 @@
 import { assert, assertEquals, assertMatch } from "./support/assert.ts";
-import { stringify } from "yaml";
+import { parse, stringify } from "yaml";
+import { z } from "zod";
+import { configSchema } from "../lib/config/schema.ts";
 import { chunkedBody, fakeUpstream, gate } from "./support/upstream.ts";
 import { openAIChatEvents, sseResponse } from "./support/wire.ts";
 
@@ -13,11 +15,60 @@ const echoYaml = (extra: Record<string, unknown> = {}) =>
     ...extra,
   });
 
-Deno.test("check config.example.yaml exits 0", async () => {
-  const r = await run(["check", "config.example.yaml"], { env: { SWITCHYARD_KEY: "sy-example" } });
+Deno.test("check config.example.yaml exits 0, as it is and with every left-out setting put back", async () => {
+  const env = { SWITCHYARD_KEY: "sy-example" };
+  const r = await run(["check", "config.example.yaml"], { env });
   assertEquals(r.code, 0, r.stderr);
   assertMatch(r.stdout, /config\.example\.yaml: ok/);
+  const dir = await tempDir({
+    "all.yaml": uncommented(await Deno.readTextFile("config.example.yaml")),
+    "ca.pem": "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n",
+  });
+  const all = await run(["check", `${dir}/all.yaml`], { env });
+  assertEquals(all.code, 0, all.stderr);
 });
+
+/** The example with every "# " setting put back (notes are "##"). */
+function uncommented(text: string): string {
+  return text.replace(/^(\s*)# (?=\S)/gm, "$1");
+}
+
+Deno.test("config.example.yaml shows every key the schema has", async () => {
+  const example = parse(uncommented(await Deno.readTextFile("config.example.yaml")));
+  const schema = z.toJSONSchema(configSchema, { unrepresentable: "any", io: "input" });
+  const missing = schemaPaths(schema as Json).filter((path) => !present(example, path));
+  assertEquals(missing.map((p) => p.join(".")), []);
+});
+
+type Json = Record<string, unknown>;
+
+/** Every key path of a JSON schema: `*` for a record's entries; arrays are looked through. */
+function schemaPaths(schema: Json, prefix: string[] = []): string[][] {
+  const out: string[][] = [];
+  for (const branch of [...(schema.anyOf as Json[] ?? []), ...(schema.oneOf as Json[] ?? [])]) {
+    out.push(...schemaPaths(branch, prefix));
+  }
+  for (const [key, sub] of Object.entries(schema.properties as Record<string, Json> ?? {})) {
+    out.push([...prefix, key], ...schemaPaths(sub, [...prefix, key]));
+  }
+  if (schema.additionalProperties && typeof schema.additionalProperties === "object") {
+    out.push(...schemaPaths(schema.additionalProperties as Json, [...prefix, "*"]));
+  }
+  if (schema.items && typeof schema.items === "object") {
+    out.push(...schemaPaths(schema.items as Json, prefix));
+  }
+  return out;
+}
+
+/** True when some value in `data` sits at `path` (`*` any key; arrays are looked through). */
+function present(data: unknown, path: string[]): boolean {
+  if (path.length === 0) return true;
+  if (Array.isArray(data)) return data.some((item) => present(item, path));
+  if (data === null || typeof data !== "object") return false;
+  const [head, ...rest] = path;
+  const children = head === "*" ? Object.values(data) : head in data ? [(data as Json)[head]] : [];
+  return children.some((child) => present(child, rest));
+}
 
 Deno.test("check exits 2 listing every problem with file and line", async () => {
   const dir = await tempDir({
