@@ -221,3 +221,51 @@ Deno.test("a port already in use: one clear line and exit 2, no stack trace", as
   );
   assert(!/\bat \S+\.ts:\d+/.test(r.stderr), r.stderr);
 });
+
+Deno.test("the container's entrypoint reads a mounted config, listens on 0.0.0.0, and keeps it with --config or check", async () => {
+  const entry = new URL("../deploy/docker-entrypoint.sh", import.meta.url).pathname;
+  const main = new URL("../main.ts", import.meta.url).pathname;
+  const etc = await tempDir({
+    "switchyard.yaml": stringify({
+      server: { api_keys: ["${SWITCHYARD_KEY}"] },
+      providers: { e: { type: "echo" } },
+      models: { mounted: ["e/echo"] },
+    }),
+  });
+  const sh = (args: string[], env: Record<string, string> = {}) =>
+    new Deno.Command("sh", {
+      args: [entry, ...args],
+      env: {
+        PATH: Deno.env.get("PATH") ?? "",
+        SWITCHYARD_ETC: etc,
+        SWITCHYARD_BIN: `${Deno.execPath()} run -A ${main}`,
+        NO_COLOR: "1",
+        ...env,
+      },
+      clearEnv: true,
+    }).output().then((o) => ({
+      code: o.code,
+      out: new TextDecoder().decode(o.stdout) + new TextDecoder().decode(o.stderr),
+    }));
+  // The mounted file is the config; the key it asks for must be set.
+  const unset = await sh(["check"]);
+  assertEquals(unset.code, 2, unset.out);
+  assertMatch(unset.out, /server\.api_keys\.0: \$\{SWITCHYARD_KEY\} is not set/);
+  const mounted = await sh(["check"], { SWITCHYARD_KEY: "sy-test" });
+  assertEquals(mounted.code, 0, mounted.out);
+  assertMatch(mounted.out, new RegExp(`${etc}/switchyard\\.yaml: ok`));
+  // No config and no key on 0.0.0.0: refused, with the way out named.
+  const open = await sh(["check"], { SWITCHYARD_ETC: "/nonexistent" });
+  assertEquals(open.code, 2, open.out);
+  assertMatch(open.out, /listening on 0\.0\.0\.0 without a proxy key .+SWITCHYARD_API_KEY/);
+  const keyed = await sh(["check"], { SWITCHYARD_ETC: "/nonexistent", SWITCHYARD_API_KEY: "sy-x" });
+  assertEquals(keyed.code, 0, keyed.out);
+  // --config replaces nothing the image needs: the host stays 0.0.0.0, so a keyless file is refused.
+  await Deno.writeTextFile(
+    `${etc}/open.yaml`,
+    stringify({ providers: { e: { type: "echo" } }, models: {} }),
+  );
+  const flagged = await sh(["--config", `${etc}/open.yaml`, "check"]);
+  assertEquals(flagged.code, 2, flagged.out);
+  assertMatch(flagged.out, /listening on 0\.0\.0\.0 without a proxy key/);
+});
