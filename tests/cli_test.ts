@@ -269,3 +269,11 @@ Deno.test("the container's entrypoint reads a mounted config, listens on 0.0.0.0
   assertEquals(flagged.code, 2, flagged.out);
   assertMatch(flagged.out, /listening on 0\.0\.0\.0 without a proxy key/);
 });
+
+Deno.test("a .env that cannot be read is named in the error", async () => {
+  const dir = await tempDir({});
+  await Deno.mkdir(`${dir}/.env`);
+  const r = await run(["check"], { cwd: dir });
+  assertEquals(r.code, 2);
+  assertMatch(r.stderr, /^\s+\.env: cannot read env file: /m);
+});

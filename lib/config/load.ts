@@ -37,7 +37,7 @@ export function loadDotenv(path: string | undefined): void {
     text = Deno.readTextFileSync(path ?? ".env");
   } catch (err) {
     if (path === undefined && err instanceof Deno.errors.NotFound) return;
-    throw new ConfigError([`${path}: cannot read env file: ${(err as Error).message}`]);
+    throw new ConfigError([`${path ?? ".env"}: cannot read env file: ${(err as Error).message}`]);
   }
   for (const [key, value] of Object.entries(parseDotenv(text))) {
     if (Deno.env.get(key) === undefined) Deno.env.set(key, value);
