@@ -1,5 +1,5 @@
 /** Reading a web stream whole, but never more than a cap of it. */
-import { Buffer } from "node:buffer";
+import { ByteBuffer } from "./byte_buffer.ts";
 
 /**
  * The stream's bytes, up to `limit`. Past it, `over()` decides: an error to
@@ -10,27 +10,22 @@ export async function readCapped(
   body: ReadableStream<Uint8Array>,
   limit: number,
   over: () => Error | null,
-): Promise<Uint8Array> {
+): Promise<Uint8Array<ArrayBuffer>> {
   const reader = body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
+  const out = new ByteBuffer(limit);
   try {
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
-      size += value.length;
-      if (size > limit) {
-        const err = over();
-        if (err) throw err;
-        chunks.push(value.subarray(0, value.length - (size - limit)));
-        reader.cancel().catch(() => {});
-        break;
-      }
-      chunks.push(value);
+      if (out.append(value)) continue;
+      const err = over();
+      if (err) throw err;
+      reader.cancel().catch(() => {});
+      break;
     }
   } catch (err) {
     reader.cancel().catch(() => {});
     throw err;
   }
-  return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+  return out.bytes();
 }

@@ -8,6 +8,7 @@
 import type { Api } from "../providers/types.ts";
 import { type Answer, AnswerCollector } from "../translate/answer.ts";
 import { decodeStream } from "../translate/plan.ts";
+import { ByteBuffer } from "../byte_buffer.ts";
 
 const decoder = new TextDecoder();
 const LINE_BREAK = /[\r\n]+/g;
@@ -70,26 +71,21 @@ export function answerJson(answer: Answer, cut = false): string {
  * back into its answer after it ended: a stream of any length holds at most that.
  */
 export class StreamKeeper {
-  readonly #chunks: Uint8Array[] = [];
-  #room: number;
+  readonly #kept: ByteBuffer;
   #cut = false;
 
   constructor(readonly maxBytes: number) {
-    this.#room = maxBytes;
+    this.#kept = new ByteBuffer(maxBytes);
   }
 
   push(chunk: Uint8Array): void {
-    if (this.#room === 0) return void (this.#cut = true);
-    const kept = chunk.length <= this.#room ? chunk : chunk.subarray(0, this.#room);
-    this.#chunks.push(kept);
-    this.#room -= kept.length;
-    if (kept !== chunk) this.#cut = true;
+    if (!this.#cut && !this.#kept.append(chunk)) this.#cut = true;
   }
 
   /** What was kept, as the log shows a stream; a cut stream says so. */
   async answer(api: Api, maxEventBytes: number): Promise<string> {
     const collector = new AnswerCollector(this.maxBytes);
-    const stream = new Blob(this.#chunks as BlobPart[]).stream();
+    const stream = new Blob([this.#kept.bytes()]).stream();
     try {
       for await (const ev of decodeStream(api, stream, maxEventBytes)) collector.add(ev);
     } catch { /* a cut stream may end mid-event: what was read stands */ }

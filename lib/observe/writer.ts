@@ -15,7 +15,7 @@ const DELAY_MS = 50;
  * end. Lines are bounded (bodies are cut at `log.max_body_kb`), so a healthy
  * sink never comes near it.
  */
-const MAX_PENDING = 64 * 1024 * 1024;
+const MAX_PENDING = 256 * 1024 * 1024;
 
 export class BufferedWriter {
   #lines: string[] = [];
@@ -52,12 +52,25 @@ export class BufferedWriter {
     return this.#draining ??= this.#drain();
   }
 
+  /**
+   * The oldest lines, up to about BATCH_BYTES, taken out: each write (and the
+   * masking and encoding before it) copies only that much at a time, however
+   * many lines came at once.
+   */
+  #take(): string {
+    let n = 0;
+    let taken = 0;
+    while (n < this.#lines.length && (n === 0 || taken + this.#lines[n].length <= BATCH_BYTES)) {
+      taken += this.#lines[n++].length;
+    }
+    this.#size -= taken;
+    return this.#lines.splice(0, n).join("");
+  }
+
   async #drain(): Promise<void> {
     try {
       while (this.#lines.length > 0) {
-        const text = this.#lines.join("");
-        this.#lines = [];
-        this.#size = 0;
+        const text = this.#take();
         try {
           await this.sink(text);
           this.#reported = false;

@@ -170,6 +170,8 @@ export class HttpClient {
       let chunks = 0;
       let seenChunks = 0;
       let quietSince = 0;
+      // Paused because the client is not reading: that silence is the client's, not the upstream's.
+      let paused = false;
       // Before the body flows this rejects; once it flows, it ends the stream.
       let fail: (err: UpstreamFailure) => void = reject;
       const stop = (kind: "network" | "timeout", message: string) => {
@@ -184,7 +186,7 @@ export class HttpClient {
           stop("timeout", `no connection within ${seconds(t.connectMs)} s (connect_timeout_s)`);
         } else if (!headersAt && now - started >= t.firstByteMs) {
           stop("timeout", `no response within ${seconds(t.firstByteMs)} s (first_byte_timeout_s)`);
-        } else if (headersAt) {
+        } else if (headersAt && !paused) {
           if (chunks !== seenChunks) {
             seenChunks = chunks;
             quietSince = now;
@@ -261,8 +263,16 @@ export class HttpClient {
       const relayChunks = (res: http.IncomingMessage, init: ResponseInit) => {
         let out: Response | undefined;
         const stream = new RelayableStream({
-          pause: () => res.pause(),
-          resume: () => res.resume(),
+          pause: () => {
+            paused = true;
+            res.pause();
+          },
+          resume: () => {
+            paused = false;
+            seenChunks = chunks;
+            quietSince = Date.now();
+            res.resume();
+          },
           cancel: () => {
             done();
             req.destroy();
