@@ -106,6 +106,10 @@ export function createApp(rt: Runtime): (req: Request) => Promise<Response> {
       if (err instanceof ProxyError) record.error = err.message;
       else rt.logger.error(`request ${id}: ${(err as Error)?.stack ?? err}`);
       res = errorResponse(ctx.format, err, rt.redactor.text);
+      // The body was not read to its end: nothing can follow on this connection (listener.ts closes it).
+      if (err instanceof ProxyError && BODY_LEFT_UNREAD.has(err.code!)) {
+        res.headers.set("connection", "close");
+      }
     }
     record.ttfb_ms ??= Date.now() - started;
     record.status ||= res.status;
@@ -115,6 +119,9 @@ export function createApp(rt: Runtime): (req: Request) => Promise<Response> {
     return res;
   };
 }
+
+/** Errors that answer before the request body was read to its end. */
+const BODY_LEFT_UNREAD = new Set(["request_timeout", "request_too_large", "invalid_body"]);
 
 const PRINTABLE_ASCII = /^[\x20-\x7e]{1,128}$/;
 

@@ -7,6 +7,7 @@ import { ConfigError } from "../config/load.ts";
 import { errorResponse } from "../errors.ts";
 import type { Runtime } from "../runtime.ts";
 import { createApp } from "./app.ts";
+import { listen, type Listening } from "./listener.ts";
 
 export interface Running {
   /** `http://host:port`, with the port actually bound. */
@@ -19,18 +20,22 @@ export interface Running {
 
 /** Starts serving `rt` on its configured host and port (0 picks a free port). */
 export function start(rt: Runtime): Running {
-  const { host, port } = rt.config.server;
-  let server: Deno.HttpServer<Deno.NetAddr>;
+  const { host, port, max_connections, header_timeout_s, keepalive_s } = rt.config.server;
+  let server: Listening;
   try {
-    server = Deno.serve({
+    server = listen({
       hostname: host,
       port,
-      onListen() {},
+      maxConnections: max_connections,
+      headerTimeoutMs: header_timeout_s * 1000,
+      keepAliveMs: keepalive_s * 1000,
+      handler: createApp(rt),
       onError: (err) => {
         rt.logger.error(`unhandled: ${(err as Error)?.stack ?? err}`);
         return errorResponse("openai", err, rt.redactor.text);
       },
-    }, createApp(rt));
+      warn: (message) => rt.logger.warn(message),
+    });
   } catch (err) {
     if (!(err instanceof Deno.errors.AddrInUse || err instanceof Deno.errors.AddrNotAvailable)) {
       throw err;
@@ -40,7 +45,7 @@ export function start(rt: Runtime): Running {
       : "is not an address of this machine";
     throw new ConfigError([`server.port: ${host}:${port} ${why} (${(err as Error).message})`]);
   }
-  const bound = server.addr as Deno.NetAddr;
+  const bound = server.addr;
   const shutdown = async (graceMs = rt.config.server.shutdown_grace_s * 1000) => {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const grace = new Promise<void>((resolve) => timer = setTimeout(resolve, graceMs));

@@ -6,12 +6,18 @@ const ROOT = new URL("../..", import.meta.url).pathname;
 export interface RunOptions {
   cwd?: string;
   env?: Record<string, string>;
+  /** Run under `ulimit -n` this low (a shell sets it, then becomes the proxy). */
+  fdLimit?: number;
 }
 
 /** `deno run main.ts ARGS` with only the given variables (and PATH, HOME) set, both pipes captured. */
 function cli(args: string[], options: RunOptions): Deno.Command {
-  return new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MAIN, ...args],
+  const deno = [Deno.execPath(), "run", "-A", MAIN, ...args];
+  const [command, ...rest] = options.fdLimit === undefined
+    ? deno
+    : ["bash", "-c", `ulimit -n ${options.fdLimit} && exec "$0" "$@"`, ...deno];
+  return new Deno.Command(command, {
+    args: rest,
     cwd: options.cwd ?? ROOT,
     env: {
       PATH: Deno.env.get("PATH") ?? "",
