@@ -35,7 +35,8 @@ const serverSchema = z.strictObject({
 const logSchema = z.strictObject({
   level: z.enum(["debug", "info", "warn", "error"]).default("info"),
   dir: z.string().default("logs"),
-  bodies: bool().default(true),
+  // Off unless asked: bodies are prompts (private), and logging them costs memory and CPU (README).
+  bodies: bool().default(false),
   max_file_mb: num().pipe(z.number().positive()).default(50),
   keep_files: num().pipe(z.number().int().min(1)).default(5),
   max_body_kb: num().pipe(z.number().positive()).default(256),

@@ -32,14 +32,16 @@ async function untilClosed(conn: Deno.Conn, ms = 5000): Promise<string> {
       text += dec.decode(buf.subarray(0, n));
     }
   } catch (err) {
+    // A reset is the server closing while this side still had bytes in flight.
+    if (err instanceof Deno.errors.ConnectionReset) return text;
     if (!(err instanceof Deno.errors.BadResource)) throw err;
     throw new Error(`the server kept the connection open for ${ms} ms; got: ${text}`);
   } finally {
     clearTimeout(timer);
+    try {
+      conn.close();
+    } catch { /* closed already */ }
   }
-  try {
-    conn.close();
-  } catch { /* closed already */ }
   return text;
 }
 
