@@ -61,8 +61,25 @@ export function start(rt: Runtime): Running {
   };
 }
 
+/**
+ * A promise nobody awaited that failed, or an error thrown from a callback
+ * (a plugin's, a library's): logged, and the proxy keeps serving everyone
+ * else rather than exiting.
+ */
+function survive(rt: Runtime): void {
+  globalThis.addEventListener("unhandledrejection", (e) => {
+    e.preventDefault();
+    rt.logger.error(`unhandled rejection: ${(e.reason as Error)?.stack ?? e.reason}`);
+  });
+  globalThis.addEventListener("error", (e) => {
+    e.preventDefault();
+    rt.logger.error(`uncaught error: ${(e.error as Error)?.stack ?? e.message}`);
+  });
+}
+
 /** Serves until SIGTERM or SIGINT, then drains and resolves. */
 export async function serve(rt: Runtime, options: { announce: string }): Promise<void> {
+  survive(rt);
   const running = start(rt);
   // Printed at every log level: scripts and supervisors wait for this line.
   console.log(`switchyard listening on ${running.url} (${options.announce})`);

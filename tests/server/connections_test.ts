@@ -164,3 +164,31 @@ async function echoConfigFile(): Promise<string> {
   });
   return `${dir}/echo.yaml`;
 }
+
+Deno.test("a promise a plugin left to fail, or an error thrown from its timer, is logged; the proxy keeps serving", async () => {
+  const plugin = new URL("../../lib/plugin.ts", import.meta.url).href;
+  const dir = await tempDir({
+    "stray.ts": `import { definePlugin } from "${plugin}";
+export default definePlugin({ name: "stray", hooks: {
+  onRequest() {
+    Promise.reject(new Error("nobody awaited this"));
+    setTimeout(() => { throw new Error("thrown from a timer"); }, 0);
+  },
+} });`,
+    "stray.yaml": stringify({ ...echo, plugins: ["./stray.ts"], log: { dir: "" } }),
+  });
+  const proxy = await serve(["--config", `${dir}/stray.yaml`]);
+  const ask = () =>
+    fetch(`${proxy.url}/v1/chat/completions`, {
+      method: "POST",
+      body: JSON.stringify({ model: "echo", messages: [{ role: "user", content: "hi" }] }),
+    }).then(async (r) => (await r.body?.cancel(), r.status));
+  assertEquals(await ask(), 200);
+  // The stray failures (a microtask, a zero timer) have happened by the time a second round trip is answered.
+  assertEquals(await ask(), 200);
+  proxy.child.kill("SIGTERM");
+  assertEquals((await proxy.child.status).code, 0);
+  const output = await proxy.output();
+  assertMatch(output, /unhandled rejection: Error: nobody awaited this/);
+  assertMatch(output, /uncaught error: Error: thrown from a timer/);
+});
