@@ -9,17 +9,29 @@ const V8_FLAGS = denoJson.tasks.start.match(/--v8-flags=\S+/g) ?? [];
 export interface Process {
   url: string;
   pid: number;
+  /** Settles when the process exits. */
+  status: Promise<Deno.CommandStatus>;
   [Symbol.asyncDispose](): Promise<void>;
 }
 
-/** Runs `deno run -A ARGS`, pinned to `cpu` when given (taskset), until it prints its URL. */
+export interface SpawnOptions {
+  /** Pinned to this core (taskset). */
+  cpu?: number;
+  env?: Record<string, string>;
+  /** Run under `ulimit -n` this low (a shell sets it, then becomes the process). */
+  fdLimit?: number;
+}
+
+/** Runs `deno run -A ARGS` until it prints its URL. */
 export async function spawnListening(
   args: string[],
-  cpu?: number,
-  env: Record<string, string> = {},
+  { cpu, env = {}, fdLimit }: SpawnOptions = {},
 ): Promise<Process> {
-  const deno = [Deno.execPath(), "run", "-A", ...args];
-  const cmd = cpu === undefined ? deno : ["taskset", "-c", String(cpu), ...deno];
+  let cmd = [Deno.execPath(), "run", "-A", ...args];
+  if (fdLimit !== undefined) {
+    cmd = ["bash", "-c", `ulimit -n ${fdLimit} && exec "$@"`, "bash", ...cmd];
+  }
+  if (cpu !== undefined) cmd = ["taskset", "-c", String(cpu), ...cmd];
   const child = new Deno.Command(cmd[0], {
     args: cmd.slice(1),
     stdout: "piped",
@@ -39,6 +51,7 @@ export async function spawnListening(
   return {
     url: /listening on (\S+)/.exec(seen)![1],
     pid: child.pid,
+    status: child.status,
     [Symbol.asyncDispose]: async () => {
       try {
         child.kill("SIGTERM");
@@ -49,14 +62,10 @@ export async function spawnListening(
 }
 
 /** The real proxy (`main.ts`) with `configYaml`, on a free port. */
-export async function spawnProxy(
-  configYaml: string,
-  cpu?: number,
-  env: Record<string, string> = {},
-): Promise<Process> {
+export async function spawnProxy(configYaml: string, options: SpawnOptions = {}): Promise<Process> {
   const file = await Deno.makeTempFile({ suffix: ".yaml" });
   await Deno.writeTextFile(file, configYaml);
-  const proc = await spawnListening([...V8_FLAGS, MAIN, "--config", file, "--port", "0"], cpu, env);
+  const proc = await spawnListening([...V8_FLAGS, MAIN, "--config", file, "--port", "0"], options);
   return {
     ...proc,
     [Symbol.asyncDispose]: async () => {

@@ -128,18 +128,20 @@ const ALL_TARGETS: Target[] = [
   {
     name: "fetch floor",
     models: { chat: "gpt-4o-mini", messages: "claude-haiku-4-5" },
-    start: (up) => spawnListening([`${HERE}floors/fetch_floor.ts`, "--upstream", up], PROXY_CPU),
+    start: (up) =>
+      spawnListening([`${HERE}floors/fetch_floor.ts`, "--upstream", up], { cpu: PROXY_CPU }),
   },
   {
     name: "floor",
     models: { chat: "gpt-4o-mini", messages: "claude-haiku-4-5" },
-    start: (up) => spawnListening([`${HERE}floors/node_floor.ts`, "--upstream", up], PROXY_CPU),
+    start: (up) =>
+      spawnListening([`${HERE}floors/node_floor.ts`, "--upstream", up], { cpu: PROXY_CPU }),
   },
   {
     name: "switchyard",
     models: { chat: "bench-gpt", messages: "bench-claude" },
     key: KEY,
-    start: (up) => spawnProxy(switchyardConfig(up), PROXY_CPU),
+    start: (up) => spawnProxy(switchyardConfig(up), { cpu: PROXY_CPU }),
   },
 ];
 const TARGETS = ALL_TARGETS.filter((t) => values.targets.split(",").includes(t.name));
@@ -249,7 +251,7 @@ interface Row {
 
 const rows: Row[] = [];
 const ttfbs: Record<string, Record<string, number>> = {};
-const upstream = await spawnListening([`${HERE}mock_upstream.ts`], LOAD_CPU);
+const upstream = await spawnListening([`${HERE}mock_upstream.ts`], { cpu: LOAD_CPU });
 const conns = values.conns.split(",").map(Number);
 const lines: string[] = [];
 if (values["only-variants"]) lines.push(...(await variants(upstream.url)));
@@ -389,7 +391,7 @@ function mainTable(): string[] {
 async function scaleRun(): Promise<string[]> {
   await using slow = await spawnListening(
     [`${HERE}mock_upstream.ts`, "--chunk-delay-ms", "50"],
-    LOAD_CPU,
+    { cpu: LOAD_CPU },
   );
   const out = [
     "1,000 concurrent streams of ~1 s (20 chunks, 50 ms apart), 10 s:",
@@ -492,7 +494,7 @@ async function variants(up: string): Promise<string[]> {
   const runs = configs.map(() => [] as Awaited<ReturnType<typeof measure>>[]);
   for (let rep = 0; rep < REPEATS; rep++) {
     for (const [i, [, yaml]] of configs.entries()) {
-      await using proc = await spawnProxy(yaml, PROXY_CPU);
+      await using proc = await spawnProxy(yaml, { cpu: PROXY_CPU });
       const url = proc.url + "/v1/chat/completions";
       const body = chatBody("bench-gpt", false);
       await wrk(url, body, 16, 1, KEY);

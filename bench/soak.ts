@@ -26,7 +26,6 @@
  */
 import { parseArgs } from "node:util";
 import { stringify } from "yaml";
-import denoJson from "../deno.json" with { type: "json" };
 import { type Process, spawnListening, spawnProxy } from "./proxy_process.ts";
 
 const { values } = parseArgs({
@@ -44,8 +43,6 @@ const { values } = parseArgs({
 const HOST = "127.0.0.1";
 const HERE = new URL(".", import.meta.url).pathname;
 const SELF = new URL(import.meta.url).pathname;
-const MAIN = new URL("../main.ts", import.meta.url).pathname;
-const V8_FLAGS = denoJson.tasks.start.match(/--v8-flags=\S+/g) ?? [];
 // As in `deno task bench`: the proxy has a core to itself, the load and the mock share the other.
 const PROXY_CPU = 0;
 const LOAD_CPU = 1;
@@ -541,7 +538,7 @@ function soakConfig(upstream: string, logDir: string, bodies: boolean): string {
 
 async function slowClients(clients: number, rounds: number): Promise<string[]> {
   const started = performance.now();
-  await using mock = await spawnListening([SELF, "--mock-upstream"], LOAD_CPU);
+  await using mock = await spawnListening([SELF, "--mock-upstream"], { cpu: LOAD_CPU });
   const leave = `${(LEAVE_MS - 500) / 1000} s`;
   const memory = [
     `Slow clients: ${clients} concurrent ~${
@@ -562,7 +559,7 @@ async function slowClients(clients: number, rounds: number): Promise<string[]> {
   const settled: string[] = [];
   for (const bodies of [true, false]) {
     const logDir = await Deno.makeTempDir({ prefix: "soak-log-" });
-    await using proxy = await spawnProxy(soakConfig(mock.url, logDir, bodies), PROXY_CPU);
+    await using proxy = await spawnProxy(soakConfig(mock.url, logDir, bodies), { cpu: PROXY_CPU });
     const rss = new RssSampler(proxy.pid);
     await sleep(1000);
     const idle = rss.last;
@@ -613,52 +610,6 @@ async function slowClients(clients: number, rounds: number): Promise<string[]> {
 
 // ---------------------------------------------------------------------------------------------
 // Scenario: connection exhaustion.
-
-interface Limited extends Process {
-  status: Promise<Deno.CommandStatus>;
-}
-
-/** The proxy as `spawnProxy` runs it, but under `ulimit -n limit`, with its exit status at hand. */
-async function spawnLimitedProxy(configYaml: string, limit: number): Promise<Limited> {
-  const file = await Deno.makeTempFile({ suffix: ".yaml" });
-  await Deno.writeTextFile(file, configYaml);
-  const deno = [Deno.execPath(), "run", "-A", ...V8_FLAGS, MAIN, "--config", file, "--port", "0"];
-  const child = new Deno.Command("taskset", {
-    args: [
-      "-c",
-      String(PROXY_CPU),
-      "bash",
-      "-c",
-      `ulimit -n ${limit} && exec "$@"`,
-      "bash",
-      ...deno,
-    ],
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let seen = "";
-  while (!/listening on (\S+)/.test(seen)) {
-    const { done, value } = await reader.read();
-    if (done) throw new Error(`the proxy exited before listening:\n${seen}`);
-    seen += value;
-  }
-  (async () => {
-    while (!(await reader.read()).done);
-  })();
-  return {
-    url: /listening on (\S+)/.exec(seen)![1],
-    pid: child.pid,
-    status: child.status,
-    [Symbol.asyncDispose]: async () => {
-      try {
-        child.kill("SIGTERM");
-      } catch { /* it already exited */ }
-      await child.status;
-      await Deno.remove(file);
-    },
-  };
-}
 
 type Abuse = "trickled headers" | "endless chunked body" | "idle keep-alive";
 const ABUSES: Abuse[] = ["trickled headers", "endless chunked body", "idle keep-alive"];
@@ -783,9 +734,12 @@ function fdCount(pid: number): number {
 
 async function connectionExhaustion(total: number, fdLimit: number): Promise<string[]> {
   const started = performance.now();
-  await using mock = await spawnListening([SELF, "--mock-upstream"], LOAD_CPU);
+  await using mock = await spawnListening([SELF, "--mock-upstream"], { cpu: LOAD_CPU });
   const logDir = await Deno.makeTempDir({ prefix: "soak-log-" });
-  await using proxy = await spawnLimitedProxy(soakConfig(mock.url, logDir, true), fdLimit);
+  await using proxy = await spawnProxy(soakConfig(mock.url, logDir, true), {
+    cpu: PROXY_CPU,
+    fdLimit,
+  });
   const port = Number(new URL(proxy.url).port);
   let exit: Deno.CommandStatus | null = null;
   let exitMs = 0;

@@ -16,21 +16,26 @@ import { tempDir } from "../support/cli.ts";
 const PLUGIN_API = new URL("../../lib/plugin.ts", import.meta.url).href;
 const enc = new TextEncoder();
 
-/**
- * An OpenAI chat stream that never ends, made only as fast as it is read
- * (backpressure all the way); `letGo` is called when the reader cancels it.
- */
-function endlessChatStream(letGo: () => void): ReadableStream<Uint8Array> {
+/** 64 OpenAI chat chunks of 1,000 `letter`s each, as one block of bytes. */
+function chatBlock(letter: string): Uint8Array {
   const event = `data: ${
     JSON.stringify({
       id: "c",
       object: "chat.completion.chunk",
       created: 1,
       model: "m",
-      choices: [{ index: 0, delta: { content: "x".repeat(1000) }, finish_reason: null }],
+      choices: [{ index: 0, delta: { content: letter.repeat(1000) }, finish_reason: null }],
     })
   }\n\n`;
-  const block = enc.encode(event.repeat(64));
+  return enc.encode(event.repeat(64));
+}
+
+/**
+ * An OpenAI chat stream that never ends, made only as fast as it is read
+ * (backpressure all the way); `letGo` is called when the reader cancels it.
+ */
+function endlessChatStream(letGo: () => void): ReadableStream<Uint8Array> {
+  const block = chatBlock("x");
   return new ReadableStream({ pull: (c) => c.enqueue(block), cancel: letGo }, { highWaterMark: 0 });
 }
 
@@ -181,16 +186,7 @@ Deno.test("a client that stops reading for longer than idle_timeout_s is waited 
   let finite = 0;
   await using up = fakeUpstream(() => {
     // A long stream, then its end: the client must get all of it after its pause.
-    const event = `data: ${
-      JSON.stringify({
-        id: "c",
-        object: "chat.completion.chunk",
-        created: 1,
-        model: "m",
-        choices: [{ index: 0, delta: { content: "w".repeat(1000) }, finish_reason: null }],
-      })
-    }\n\n`;
-    const block = enc.encode(event.repeat(64));
+    const block = chatBlock("w");
     return new Response(
       new ReadableStream({
         pull(c) {
