@@ -3,8 +3,7 @@
  * renders it, as a JSON body or as an in-stream event, in the client's format.
  */
 
-/** The error dialect of an endpoint: OpenAI's, Anthropic's, or the Responses API's. */
-export type ErrorFormat = "openai" | "anthropic" | "responses";
+import type { ErrorFormat } from "./api.ts";
 
 /** One try of one deployment, as reported in errors and logs. */
 export interface Attempt {
@@ -24,6 +23,30 @@ export class ProxyError extends Error {
   ) {
     super(message);
   }
+}
+
+/** Why an upstream call failed without an HTTP status. */
+export type FailureKind = "network" | "timeout";
+
+/**
+ * A call that failed before or while its response arrived (no usable status).
+ * As a client-facing error it is a 502, or a 504 for a timeout.
+ */
+export class UpstreamFailure extends ProxyError {
+  constructor(readonly kind: FailureKind, message: string) {
+    super(
+      kind === "timeout" ? 504 : 502,
+      message,
+      kind === "timeout" ? "upstream_timeout" : "upstream_error",
+    );
+  }
+}
+
+/** An upstream's stream that reported an error after it started: the stream fails with it. */
+export function midStreamError(error: unknown): UpstreamFailure {
+  const err = error as { message?: unknown } | string | null;
+  const message = typeof err === "string" ? err : err?.message ?? JSON.stringify(error);
+  return new UpstreamFailure("network", `upstream error mid-stream: ${message}`);
 }
 
 /** 405: the route exists but not for this method. */
@@ -90,6 +113,27 @@ export function errorBody(format: ErrorFormat, err: ProxyError): Record<string, 
 /** Masks secrets in text bound for a client. */
 export type Redact = (text: string) => string;
 const asIs: Redact = (text) => text;
+
+/** The message of an upstream's error body, in whichever format it came. */
+function upstreamMessage(bytes: Uint8Array | undefined): string {
+  const text = new TextDecoder().decode(bytes ?? new Uint8Array());
+  try {
+    const json = JSON.parse(text);
+    const err = json.error ?? json;
+    return typeof err === "string" ? err : String(err.message ?? text);
+  } catch {
+    return text.slice(0, 500) || "no details";
+  }
+}
+
+/** An upstream's error body, read in any format, as the body of the client's format (same status). */
+export function translatedErrorBody(
+  status: number,
+  bytes: Uint8Array | undefined,
+  format: ErrorFormat,
+): Record<string, unknown> {
+  return errorBody(format, new ProxyError(status, `upstream: ${upstreamMessage(bytes)}`));
+}
 
 /**
  * The error as a complete HTTP response in the given format; `redact` masks

@@ -27,8 +27,9 @@
  */
 import { ProxyError } from "./errors.ts";
 import type { Attempt } from "./errors.ts";
-import type { Api, ProviderFactory } from "./providers/types.ts";
-import type { Usage } from "./translate/answer.ts";
+import type { ProviderFactory } from "./providers/types.ts";
+import type { Api } from "./api.ts";
+import type { Usage } from "./formats/neutral.ts";
 
 export type { Api, Attempt, ProviderFactory, Usage };
 export type { Provider, ProviderInit, UpstreamCall } from "./providers/types.ts";

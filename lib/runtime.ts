@@ -1,7 +1,7 @@
 /**
- * A loaded config turned into the objects that serve requests: providers
- * built, the model table, the router, keys, the logger. Nothing global: tests
- * start as many runtimes as they like.
+ * The composition root: a loaded config turned into the objects that serve
+ * requests — the state stores, providers, the model table, the router, keys,
+ * the logs. Nothing global: tests start as many runtimes as they like.
  */
 import type { Config } from "./config/schema.ts";
 import { ConfigError } from "./config/load.ts";
@@ -13,12 +13,14 @@ import { Redactor } from "./observe/redact.ts";
 import { checkedProvider, providerTypes } from "./providers/registry.ts";
 import type { Plugin } from "./plugin.ts";
 import { HookRunner } from "./plugins/hooks.ts";
-import { AnswerCache } from "./cache.ts";
+import { Cooldowns } from "./routing/cooldown.ts";
 import { ModelTable, type ProviderEntry } from "./routing/resolve.ts";
 import { Router } from "./routing/router.ts";
-import { KeyCheck } from "./server/auth.ts";
 import { isRoute } from "./server/app.ts";
+import { Keys } from "./server/steps/identify.ts";
 import { Splitter } from "./splitter.ts";
+import { MemoryAnswers, MemoryCooldowns } from "./state/memory.ts";
+import type { AnswerStore, CooldownStore } from "./state/types.ts";
 import { HeaderPolicy } from "./transforms/headers.ts";
 import { Transforms } from "./transforms/transforms.ts";
 
@@ -27,7 +29,9 @@ export interface Runtime {
   providers: Map<string, ProviderEntry>;
   models: ModelTable;
   router: Router;
-  keys: KeyCheck;
+  /** Deployments sitting out, as the state store keeps them. */
+  cooldowns: CooldownStore;
+  keys: Keys;
   logger: Logger;
   /** Where finished requests go: console line, file log, metrics. */
   recorder: Recorder;
@@ -41,7 +45,7 @@ export interface Runtime {
   /** The plugins' hooks. */
   hooks: HookRunner;
   /** Non-streaming answers by request, when `cache` is configured. */
-  cache?: AnswerCache;
+  cache?: AnswerStore;
 }
 
 /**
@@ -54,6 +58,55 @@ export function createRuntime(config: Config, plugins: readonly Plugin[] = []): 
     ...Object.values(config.providers).flatMap((p) => (p.api_key ? [p.api_key] : [])),
   ];
   const redactor = new Redactor(secrets);
+  const maxResponseBytes = config.server.max_response_mb * 1048576;
+  const providers = buildProviders(config, plugins, redactor.text, maxResponseBytes);
+  const logger = new Logger(config.log.level, redactor.text);
+  const cooldowns = new MemoryCooldowns();
+  const router = new Router({
+    settings: config.routing,
+    cooldowns: new Cooldowns(config.routing.cooldown, cooldowns),
+    maxResponseBytes,
+  });
+  const models = new ModelTable(config.models, providers);
+  const metrics = new Metrics({
+    cooldowns: () => cooldowns.active(),
+    knownRoute: isRoute,
+    knownModel: (name) => models.resolve(name) !== undefined,
+  });
+  const file = config.log.dir === "" ? null : new FileLog({
+    dir: config.log.dir,
+    maxBytes: config.log.max_file_mb * 1048576,
+    keepFiles: config.log.keep_files,
+    redact: redactor.text,
+    onError: (message) => logger.error(message),
+  });
+  const prices = new Map(
+    Object.entries(config.providers).flatMap(([name, p]) => (p.price ? [[name, p.price]] : [])),
+  );
+  return {
+    config,
+    providers,
+    models,
+    router,
+    cooldowns,
+    keys: new Keys(config.server.api_keys),
+    logger,
+    metrics,
+    recorder: new Recorder({ logger, file, metrics, prices, bodies: config.log.bodies }),
+    redactor,
+    splitter: config.splitter && new Splitter(config.splitter),
+    transforms: new Transforms(config.transforms),
+    hooks: new HookRunner(plugins, logger),
+    cache: config.cache && new MemoryAnswers(config.cache.ttl_s * 1000, config.cache.max_entries),
+  };
+}
+
+function buildProviders(
+  config: Config,
+  plugins: readonly Plugin[],
+  redact: (text: string) => string,
+  maxResponseBytes: number,
+): Map<string, ProviderEntry> {
   const providers = new Map<string, ProviderEntry>();
   const { types, owner, problems } = providerTypes(plugins);
   for (const [name, pc] of Object.entries(config.providers)) {
@@ -67,57 +120,19 @@ export function createRuntime(config: Config, plugins: readonly Plugin[] = []): 
       continue;
     }
     try {
+      const built = factory({ name, config: pc, redact, maxResponseBytes });
+      const provider = checkedProvider(built, pc.type, owner[pc.type]);
       providers.set(name, {
         name,
-        provider: checkedProvider(
-          factory({
-            name,
-            config: pc,
-            redact: redactor.text,
-            maxResponseBytes: config.server.max_response_mb * 1048576,
-          }),
-          pc.type,
-          owner[pc.type],
-        ),
         config: pc,
         headers: new HeaderPolicy(pc.headers),
+        apis: provider.apis,
+        send: (call) => call.stream ? provider.stream(call) : provider.complete(call),
       });
     } catch (err) {
       problems.push(`providers.${name}: ${(err as Error).message}`);
     }
   }
   if (problems.length) throw new ConfigError(problems);
-  const logger = new Logger(config.log.level, (text) => redactor.text(text));
-  const router = new Router(config.routing, config.server.max_response_mb * 1048576);
-  const models = new ModelTable(config.models, providers);
-  const metrics = new Metrics({
-    cooldowns: () => router.cooldown.active(),
-    knownRoute: isRoute,
-    knownModel: (name) => models.resolve(name) !== undefined,
-  });
-  const file = config.log.dir === "" ? null : new FileLog({
-    dir: config.log.dir,
-    maxBytes: config.log.max_file_mb * 1048576,
-    keepFiles: config.log.keep_files,
-    redact: (text) => redactor.text(text),
-    onError: (message) => logger.error(message),
-  });
-  const prices = new Map(
-    Object.entries(config.providers).flatMap(([name, p]) => (p.price ? [[name, p.price]] : [])),
-  );
-  return {
-    config,
-    providers,
-    models,
-    router,
-    keys: new KeyCheck(config.server.api_keys),
-    logger,
-    metrics,
-    recorder: new Recorder({ logger, file, metrics, prices, bodies: config.log.bodies }),
-    redactor,
-    splitter: config.splitter && new Splitter(config.splitter),
-    transforms: new Transforms(config.transforms),
-    hooks: new HookRunner(plugins, logger),
-    cache: config.cache && new AnswerCache(config.cache.ttl_s * 1000, config.cache.max_entries),
-  };
+  return providers;
 }

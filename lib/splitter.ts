@@ -6,16 +6,16 @@
  */
 import type { SplitterConfig } from "./config/schema.ts";
 import type { Logger } from "./observe/log.ts";
-import type { Api } from "./providers/types.ts";
+import type { Api } from "./api.ts";
 import { compileGlob, type Glob, matchesAny } from "./glob.ts";
 import type { Routed } from "./routing/router.ts";
-import { AnswerCollector, answerText } from "./translate/answer.ts";
+import { AnswerCollector, answerText } from "./formats/neutral.ts";
 import type { CallRecord } from "./observe/record.ts";
-import { decodeAnswer, decodeStream } from "./translate/plan.ts";
-import { lastUserText } from "./translate/prompt_text.ts";
-import { eventLimit, sse } from "./translate/sse.ts";
+import { clientFormat, wireFormat } from "./formats/index.ts";
+import { lastUserText } from "./formats/text.ts";
+import { eventLimit, rawEvents } from "./formats/sse.ts";
 import type { TextRewriter } from "./transforms/response_regex.ts";
-import { DEFAULT_MAX_TOKENS } from "./server/body.ts";
+import { DEFAULT_MAX_TOKENS } from "./api.ts";
 
 /** The request header that turns the companion off for one request. */
 export const OPT_OUT_HEADER = "x-switchyard-splitter";
@@ -72,6 +72,7 @@ export interface CompanionOptions {
 export class Companion {
   readonly #abort = new AbortController();
   readonly #routed: Promise<Routed | null>;
+  #logged = false;
 
   constructor(readonly options: CompanionOptions) {
     const signal = AbortSignal.any([
@@ -109,9 +110,10 @@ export class Companion {
 
   /** Logs the companion's line, once (pieces may be abandoned early, or never asked for). */
   #done(): void {
+    if (this.#logged) return;
+    this.#logged = true;
     const { record, onDone } = this.options;
-    if (record.latency_ms) return;
-    record.latency_ms = Math.max(1, Date.now() - record.started);
+    record.latency_ms = Date.now() - record.started;
     onDone(record);
   }
 
@@ -120,27 +122,23 @@ export class Companion {
     if (!routed) return;
     const { outcome } = routed;
     const record = this.options.record;
-    Object.assign(record, {
-      provider: routed.deployment.provider.name,
-      upstream_model: routed.model,
-    });
-    record.status = outcome.ok ? outcome.response.status : outcome.status ?? 502;
+    record.provider = routed.deployment.provider.name;
+    record.upstream_model = routed.model;
+    record.status = outcome.ok ? outcome.reply.status : outcome.status ?? 502;
     if (!outcome.ok) return this.#fail(new Error(`upstream ${outcome.status}`));
     let said = false;
+    // The companion's answer is read in the upstream's own format, whatever the client's.
+    const format = wireFormat(routed.api)!;
     try {
-      // The companion's answer is read in the upstream's own format, whatever the client's.
-      if (outcome.bytes) {
-        const answer = decodeAnswer(
-          routed.api,
-          JSON.parse(new TextDecoder().decode(outcome.bytes)),
-        );
+      const { reply } = outcome;
+      if (reply.kind === "whole") {
+        const answer = format.decodeAnswer!(JSON.parse(new TextDecoder().decode(reply.body)));
         record.usage = answer.usage;
         const text = answerText(answer);
         if (text) yield (said = true, text);
       } else {
         const collector = new AnswerCollector(this.options.maxChars);
-        const body = outcome.response.body!;
-        for await (const ev of decodeStream(routed.api, body, this.options.maxChars)) {
+        for await (const ev of format.decodeStream!(reply.body.body, this.options.maxChars)) {
           collector.add(ev);
           if (collector.sawUsage) record.usage = collector.answer.usage;
           if (ev.type === "text" && ev.text) yield (said = true, ev.text);
@@ -169,116 +167,11 @@ export async function companionText(companion: Companion): Promise<string> {
   return text;
 }
 
-/** A JSON answer with `separator + text` appended to its text. */
-export function appendToJson(api: Api, bytes: Uint8Array, addition: string): string {
+/** A JSON answer (in the client's format) with `addition` appended to its text. */
+export function spliceJson(api: Api, bytes: Uint8Array, addition: string): string {
   const json = JSON.parse(new TextDecoder().decode(bytes));
-  if (api === "messages") {
-    const content = (json.content ??= []) as { type: string; text?: string }[];
-    const last = content.findLast((b) => b.type === "text");
-    if (last) last.text = (last.text ?? "") + addition;
-    else content.push({ type: "text", text: addition });
-  } else {
-    const message = json.choices?.[0]?.message;
-    if (message) message.content = (message.content ?? "") + addition;
-  }
+  clientFormat(api)!.appendToAnswer!(json, addition);
   return JSON.stringify(json);
-}
-
-/** Splits SSE text into whole raw events (each with its blank line), so passed-through events keep their bytes. */
-function rawEvents(): TransformStream<string, string> {
-  let buffer = "";
-  const boundary = /\r?\n\r?\n/g;
-  return new TransformStream<string, string>({
-    transform(text, out) {
-      buffer += text;
-      let start = 0;
-      boundary.lastIndex = 0;
-      for (let m = boundary.exec(buffer); m; m = boundary.exec(buffer)) {
-        out.enqueue(buffer.slice(start, m.index + m[0].length));
-        start = m.index + m[0].length;
-      }
-      buffer = buffer.slice(start);
-    },
-    flush(out) {
-      if (buffer) out.enqueue(buffer);
-    },
-  });
-}
-
-/** Where the companion's text goes into a streamed answer, and how its events look. */
-interface Injector {
-  /** True when `event` ends the main text: the companion goes before it. */
-  endsText(event: string): boolean;
-  /** The main text's last piece, when the ending event carries one, and the rest of that event. */
-  split(event: string): [string, string] | null;
-  /** Sees every passed-through event (for ids and block indexes). */
-  see(event: string): void;
-  /** Events to emit before the first companion piece. */
-  open(): string;
-  piece(text: string): string;
-  close(): string;
-}
-
-function chatInjector(): Injector {
-  let head: Record<string, unknown> | null = null;
-  const chunk = (delta: Record<string, unknown>) =>
-    sse(
-      JSON.stringify({
-        ...head,
-        object: "chat.completion.chunk",
-        choices: [{ index: 0, delta, logprobs: null, finish_reason: null }],
-      }),
-    );
-  return {
-    endsText: (event) => /"finish_reason":\s*"/.test(event) || event.startsWith("data: [DONE]"),
-    split(event) {
-      if (!event.startsWith("data: {")) return null;
-      const json = JSON.parse(event.slice(6));
-      const choice = json.choices?.[0];
-      if (!choice?.delta?.content) return null;
-      const text = { ...json, choices: [{ ...choice, finish_reason: null }] };
-      const end = { ...json, choices: [{ ...choice, delta: {} }] };
-      return [sse(JSON.stringify(text)), sse(JSON.stringify(end))];
-    },
-    see(event) {
-      if (head || !event.startsWith("data: {")) return;
-      const first = JSON.parse(event.slice(6));
-      head = { id: first.id, created: first.created, model: first.model };
-    },
-    open: () => "",
-    piece: (text) => chunk({ content: text }),
-    close: () => "",
-  };
-}
-
-function messagesInjector(): Injector {
-  let lastIndex = -1;
-  let index = 0;
-  return {
-    endsText: (event) => event.startsWith("event: message_delta"),
-    split: () => null,
-    see(event) {
-      const m = /"type":"content_block_start","index":(\d+)/.exec(event);
-      if (m) lastIndex = Math.max(lastIndex, Number(m[1]));
-    },
-    open() {
-      index = lastIndex + 1;
-      return sse(
-        JSON.stringify({
-          type: "content_block_start",
-          index,
-          content_block: { type: "text", text: "" },
-        }),
-        "content_block_start",
-      );
-    },
-    piece: (text) =>
-      sse(
-        JSON.stringify({ type: "content_block_delta", index, delta: { type: "text_delta", text } }),
-        "content_block_delta",
-      ),
-    close: () => sse(JSON.stringify({ type: "content_block_stop", index }), "content_block_stop"),
-  };
 }
 
 /**
@@ -294,7 +187,7 @@ export function spliceStream(
   separator: string,
   maxEventBytes: number,
 ): ReadableStream<Uint8Array> {
-  const injector = api === "messages" ? messagesInjector() : chatInjector();
+  const injector = clientFormat(api)!.injector!();
   let injected = false;
   const inject = async (out: TransformStreamDefaultController<string>) => {
     injected = true;

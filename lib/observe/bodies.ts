@@ -5,9 +5,9 @@
  * answers go in as they were, streams as their assembled text and tool calls
  * (not the raw events), assembled after the stream ended from what was kept.
  */
-import type { Api } from "../providers/types.ts";
-import { type Answer, AnswerCollector } from "../translate/answer.ts";
-import { decodeStream } from "../translate/plan.ts";
+import type { Api } from "../api.ts";
+import { type Answer, AnswerCollector } from "../formats/neutral.ts";
+import { wireFormat } from "../formats/index.ts";
 import { ByteBuffer } from "../byte_buffer.ts";
 
 const decoder = new TextDecoder();
@@ -87,7 +87,9 @@ export class StreamKeeper {
     const collector = new AnswerCollector(this.maxBytes);
     const stream = new Blob([this.#kept.bytes()]).stream();
     try {
-      for await (const ev of decodeStream(api, stream, maxEventBytes)) collector.add(ev);
+      for await (const ev of wireFormat(api)!.decodeStream!(stream, maxEventBytes)) {
+        collector.add(ev);
+      }
     } catch { /* a cut stream may end mid-event: what was read stands */ }
     return answerJson(collector.answer, this.#cut || collector.cut);
   }

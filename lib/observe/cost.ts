@@ -3,7 +3,7 @@
  * reads, cache writes (both default to the input price) and output.
  */
 import type { Price } from "../config/schema.ts";
-import type { Usage } from "../translate/answer.ts";
+import type { Usage } from "../formats/neutral.ts";
 
 export function costUsd(u: Usage, p: Price): number {
   const uncached = Math.max(0, u.prompt_tokens - u.cache_read_tokens - u.cache_write_tokens);

@@ -3,7 +3,7 @@
  * once at its end (SPEC §7 names the fields).
  */
 import type { Attempt } from "../errors.ts";
-import type { Usage } from "../translate/answer.ts";
+import type { Usage } from "../formats/neutral.ts";
 
 export interface CallRecord {
   /** `companion`: the splitter's companion request, linked by `request_id`. */

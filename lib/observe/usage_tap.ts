@@ -7,7 +7,7 @@
  * Every format reports usage in an object under `"usage"`; only those are parsed.
  */
 import { objectAt } from "../raw_json.ts";
-import type { Usage } from "../translate/answer.ts";
+import type { Usage } from "../formats/neutral.ts";
 
 /**
  * Bytes kept from a stream's end: usage sits in its last events, each well

@@ -16,7 +16,7 @@ import {
   type RequestHookContext,
   type ResponseHookContext,
 } from "../plugin.ts";
-import type { AnswerEvent } from "../translate/answer.ts";
+import type { AnswerEvent } from "../formats/neutral.ts";
 
 type HookName = keyof Hooks;
 

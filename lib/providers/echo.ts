@@ -4,7 +4,7 @@
  * a provider type: the reference example for lib/plugin.ts.
  */
 import { definePlugin } from "../plugin.ts";
-import { lastUserText } from "../translate/prompt_text.ts";
+import { lastUserText } from "../formats/text.ts";
 import { syntheticResponse } from "./synthetic.ts";
 import type { UpstreamCall } from "./types.ts";
 

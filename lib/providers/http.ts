@@ -6,9 +6,8 @@
  *
  * Two modes, because the hot path differs: a JSON answer is collected in node
  * land and handed back whole (no web stream at all); a stream is handed back
- * once its first chunk arrived, as one ReadableStream the client's response
- * uses directly, with an observer slot (see {@link observeBody}) so relaying it
- * needs no second stream layer.
+ * once its first chunk arrived, as one relayable stream the client's response
+ * uses directly, with the observer slot that relaying it needs.
  */
 import { Buffer } from "node:buffer";
 import http from "node:http";
@@ -16,10 +15,9 @@ import https from "node:https";
 import type { IncomingHttpHeaders } from "node:http";
 import type { Socket } from "node:net";
 import { watch } from "../watchdog.ts";
-import { type BodyObserver, RelayableStream } from "./relayable_stream.ts";
-import { UpstreamFailure } from "./types.ts";
-
-export type { BodyObserver };
+import { RelayableStream } from "./relayable_stream.ts";
+import { MAX_ERROR_BODY, type UpstreamReply } from "./reply.ts";
+import { UpstreamFailure } from "../errors.ts";
 
 /** Every timeout an upstream call has, in milliseconds. */
 export interface Timeouts {
@@ -44,31 +42,6 @@ export interface HttpClientOptions {
   redact?: (text: string) => string;
   /** The most of a JSON answer held in memory; past it the call fails. */
   maxBodyBytes: number;
-}
-
-// Kept on the Response itself: a WeakMap entry per request makes every GC pay for ephemerons.
-const STREAM = Symbol("switchyard.stream");
-const COLLECTED = Symbol("switchyard.collected");
-type Marked = Response & { [STREAM]?: RelayableStream; [COLLECTED]?: Uint8Array<ArrayBuffer> };
-
-/**
- * Attaches an observer to a stream this client produced; false for any other
- * Response (a plugin's), which the caller then relays itself.
- */
-export function observeBody(res: Response, observer: BodyObserver): boolean {
-  const stream = (res as Marked)[STREAM];
-  stream?.observe(observer);
-  return stream !== undefined;
-}
-
-/** True for a stream this client produced: its first chunk has arrived and it can be relayed as it is. */
-export function isLiveStream(res: Response): boolean {
-  return (res as Marked)[STREAM] !== undefined;
-}
-
-/** The whole body of a JSON answer this client collected, without consuming the Response. */
-export function collectedBody(res: Response): Uint8Array<ArrayBuffer> | undefined {
-  return (res as Marked)[COLLECTED];
 }
 
 /**
@@ -122,8 +95,23 @@ function asFailure(err: Error): UpstreamFailure {
 
 const seconds = (ms: number) => ms / 1000;
 
-/** An error answer is kept up to this many bytes (its status is what counts; the rest is cut). */
-export const MAX_ERROR_BODY = 64 * 1024;
+/** The status and headers an answer starts with. */
+interface Head {
+  status: number;
+  headers: Record<string, string>;
+}
+
+/** One POST to the upstream. */
+export interface Post {
+  /** Relative to the base URL's path, query included. */
+  path: string;
+  headers: Record<string, string>;
+  body: string | Uint8Array;
+  /** The client's: a disconnect aborts the call. */
+  signal: AbortSignal;
+  /** Hand the answer back as a stream from its first chunk, rather than whole. */
+  stream: boolean;
+}
 
 /** Sends requests to one base URL over a pooled keep-alive connection set. */
 export class HttpClient {
@@ -149,20 +137,14 @@ export class HttpClient {
   }
 
   /**
-   * POSTs `body` to `path` (relative to the base URL's path). With `stream`,
-   * resolves once the first body chunk arrived (or the body ended empty);
-   * otherwise once the whole body is in. Rejects with UpstreamFailure on a
-   * network error or timeout before that; after it, the stream fails instead.
+   * Sends the request. With `stream`, resolves once the first body chunk
+   * arrived (a 2xx stream that ends first is a failure); otherwise once the
+   * whole body is in. Rejects with UpstreamFailure on a network error or
+   * timeout before that; after it, the stream fails instead.
    */
-  post(
-    path: string,
-    headers: Record<string, string>,
-    body: string | Uint8Array,
-    signal: AbortSignal,
-    stream: boolean,
-  ): Promise<Response> {
+  post({ path, headers, body, signal, stream }: Post): Promise<UpstreamReply> {
     const t = this.#timeouts;
-    return new Promise<Response>((resolve, reject) => {
+    return new Promise<UpstreamReply>((resolve, reject) => {
       if (signal.aborted) return reject(new UpstreamFailure("network", "client disconnected"));
       const started = Date.now();
       let headersAt = 0;
@@ -216,7 +198,7 @@ export class HttpClient {
         headers,
       }, (res) => {
         headersAt = quietSince = Date.now();
-        const init = {
+        const init: Head = {
           status: res.statusCode ?? 502,
           headers: webHeaders(res.headers, this.#redact),
         };
@@ -225,16 +207,14 @@ export class HttpClient {
         relayChunks(res, init);
       });
 
-      const collect = (res: http.IncomingMessage, init: ResponseInit & { status: number }) => {
+      const collect = (res: http.IncomingMessage, init: Head) => {
         const parts: Buffer[] = [];
         let size = 0;
         const answer = init.status >= 200 && init.status <= 299;
         const settle = () => {
           done();
           const whole = parts.length === 1 ? parts[0] : Buffer.concat(parts);
-          const out = new Response(whole as Uint8Array<ArrayBuffer>, init);
-          (out as Marked)[COLLECTED] = whole as Uint8Array<ArrayBuffer>;
-          resolve(out);
+          resolve({ kind: "whole", ...init, body: whole as Uint8Array<ArrayBuffer> });
         };
         res.on("data", (chunk: Buffer) => {
           chunks++;
@@ -260,8 +240,8 @@ export class HttpClient {
         res.on("close", () => res.complete || cut());
       };
 
-      const relayChunks = (res: http.IncomingMessage, init: ResponseInit) => {
-        let out: Response | undefined;
+      const relayChunks = (res: http.IncomingMessage, init: Head) => {
+        let started = false;
         const stream = new RelayableStream({
           pause: () => {
             paused = true;
@@ -280,11 +260,8 @@ export class HttpClient {
         });
         const end = (err?: UpstreamFailure) => {
           done();
-          if (out) return stream.end(err);
-          // Ended before any data: a failure, or an empty body to judge as such.
-          if (err) return reject(err);
-          resolve(new Response(stream.body, init));
-          stream.end();
+          if (started) return stream.end(err);
+          reject(err ?? new UpstreamFailure("network", "stream ended before any data"));
         };
         // Once the headers are in, any failure but a timeout is the connection closing mid-body.
         const cut = () =>
@@ -293,10 +270,9 @@ export class HttpClient {
         res.on("data", (chunk: Uint8Array) => {
           chunks++;
           stream.push(chunk);
-          if (!out) {
-            out = new Response(stream.body, init);
-            (out as Marked)[STREAM] = stream;
-            resolve(out);
+          if (!started) {
+            started = true;
+            resolve({ kind: "stream", ...init, body: stream });
           }
         });
         res.on("end", () => end());
@@ -311,10 +287,5 @@ export class HttpClient {
       signal.addEventListener("abort", onAbort, { once: true });
       req.end(body);
     });
-  }
-
-  /** Closes idle pooled connections. */
-  close(): void {
-    this.#agent.destroy();
   }
 }

@@ -3,7 +3,9 @@
  * auth headers. `openai.ts`, `anthropic.ts` and `ollama.ts` are one spec each.
  */
 import { HttpClient } from "./http.ts";
-import type { Api, Provider, ProviderInit, UpstreamCall } from "./types.ts";
+import type { Api } from "../api.ts";
+import type { Provider, ProviderInit, UpstreamCall } from "./types.ts";
+import type { UpstreamReply } from "./reply.ts";
 
 export interface HttpProviderSpec {
   defaultBaseUrl: string;
@@ -29,22 +31,19 @@ export function httpProvider(init: ProviderInit, spec: HttpProviderSpec): Provid
     redact: init.redact,
     maxBodyBytes: init.maxResponseBytes,
   });
-  const send = (call: UpstreamCall): Promise<Response> => {
-    const headers = {
-      ...call.headers,
-      ...spec.headers(c.api_key, call.headers),
-      "content-type": "application/json",
-      // Bodies are read for usage: ask for them uncompressed.
-      "accept-encoding": "identity",
-    };
-    const path = spec.paths[call.api] + call.query;
-    return client.post(
-      path,
-      headers,
-      call.raw ?? JSON.stringify(call.body),
-      call.signal,
-      call.stream,
-    );
-  };
+  const send = (call: UpstreamCall): Promise<UpstreamReply> =>
+    client.post({
+      path: spec.paths[call.api] + call.query,
+      headers: {
+        ...call.headers,
+        ...spec.headers(c.api_key, call.headers),
+        "content-type": "application/json",
+        // Bodies are read for usage: ask for them uncompressed.
+        "accept-encoding": "identity",
+      },
+      body: call.raw ?? JSON.stringify(call.body),
+      signal: call.signal,
+      stream: call.stream,
+    });
   return { apis: Object.keys(spec.paths) as Api[], complete: send, stream: send };
 }

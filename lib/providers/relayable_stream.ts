@@ -5,6 +5,7 @@
  * observer is attached wait for it, so it sees, and can change, all of them;
  * a plain reader that comes instead gets them unchanged.
  */
+import { UpstreamFailure } from "../errors.ts";
 
 /** Sees a relayed stream's chunks; at its end says what, if anything, to append. */
 export interface BodyObserver {
@@ -40,6 +41,9 @@ export class RelayableStream {
   #end: Error | null | undefined;
   #closed = false;
   #paused = false;
+  /** Whether a chunk came yet, and who waits for the first (see `started`). */
+  #pushed = false;
+  #onStart: ((error: Error | null) => void) | undefined;
 
   constructor(readonly upstream: Upstream) {
     // A high-water mark of 0: pull() means a reader is waiting. Backpressure is counted in bytes below.
@@ -67,9 +71,29 @@ export class RelayableStream {
     }, { highWaterMark: 0, size: (chunk) => chunk.byteLength });
   }
 
+  /**
+   * Resolves once the first chunk arrived; rejects when the stream ended
+   * before any (an empty stream is a failure to judge, not an answer).
+   */
+  started(): Promise<void> {
+    if (this.#pushed) return Promise.resolve();
+    if (this.#end !== undefined) return Promise.reject(this.#noStart());
+    return new Promise((resolve, reject) => {
+      this.#onStart = (error) => (error ? reject(error) : resolve());
+    });
+  }
+
+  #noStart(): Error {
+    return this.#end ?? new UpstreamFailure("network", "stream ended before any data");
+  }
+
   /** A chunk from the upstream. */
   push(chunk: Uint8Array): void {
     if (this.#closed) return;
+    if (!this.#pushed) {
+      this.#pushed = true;
+      this.#onStart?.(null);
+    }
     if (this.#observer) this.#send(this.#observer.chunk(chunk) ?? chunk);
     else if (this.#plain) this.#controller.enqueue(chunk);
     else this.#held.push(chunk);
@@ -83,6 +107,7 @@ export class RelayableStream {
   end(error?: Error): void {
     if (this.#end !== undefined || this.#closed) return;
     this.#end = error ?? null;
+    if (!this.#pushed) this.#onStart?.(this.#noStart());
     if (this.#observer || (this.#plain && this.#held.length === 0)) this.#finish();
   }
 
@@ -112,4 +137,40 @@ export class RelayableStream {
       else this.#controller.close();
     } catch { /* the client cancelled the stream first */ }
   }
+}
+
+/**
+ * A web stream (a plugin provider's, or a translation's output) as a
+ * relayable one, read only as fast as its own reader takes it: the same
+ * observer slot and backpressure as the upstream client's node streams.
+ */
+export function relayWeb(source: ReadableStream<Uint8Array>): RelayableStream {
+  const reader = source.getReader();
+  let paused = false;
+  let pumping = false;
+  const stream = new RelayableStream({
+    pause: () => void (paused = true),
+    resume: () => {
+      paused = false;
+      pump();
+    },
+    cancel: () => void reader.cancel().catch(() => {}),
+  });
+  const pump = async () => {
+    if (pumping) return;
+    pumping = true;
+    try {
+      while (!paused) {
+        const { done, value } = await reader.read();
+        if (done) return stream.end();
+        stream.push(value);
+      }
+    } catch (err) {
+      stream.end(err as Error);
+    } finally {
+      pumping = false;
+    }
+  };
+  pump();
+  return stream;
 }

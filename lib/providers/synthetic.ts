@@ -2,11 +2,11 @@
  * Answers made up in-process, in the caller's own API (chat or messages),
  * whole or streamed: what the built-in `echo` and `mock` providers send.
  */
-import type { AnswerEvent } from "../translate/answer.ts";
-import { emptyUsage, estimateTokens, mergeUsage, newId } from "../translate/answer.ts";
-import { chatStreamEncoder, encodeChatCompletion } from "../translate/chat_encode.ts";
-import { encodeMessage, messagesStreamEncoder } from "../translate/messages_encode.ts";
-import { allPromptText } from "../translate/prompt_text.ts";
+import type { AnswerEvent } from "../formats/neutral.ts";
+import { emptyUsage, estimateTokens, mergeUsage, newId } from "../formats/neutral.ts";
+import { wireFormat } from "../formats/index.ts";
+import { SSE_HEADERS } from "../formats/sse.ts";
+import { allPromptText } from "../formats/text.ts";
 import { sleep } from "../sleep.ts";
 import type { UpstreamCall } from "./types.ts";
 
@@ -18,10 +18,6 @@ export interface SyntheticOptions {
   chunkDelayMs?: number;
 }
 
-const SSE_HEADERS = {
-  "content-type": "text/event-stream; charset=utf-8",
-  "cache-control": "no-cache",
-};
 const JSON_HEADERS = { "content-type": "application/json" };
 
 function pieces(text: string, chunks: number | undefined): string[] {
@@ -35,6 +31,7 @@ function pieces(text: string, chunks: number | undefined): string[] {
 /** The answer `text` to `call`, as the Response the call's API would give. */
 export function syntheticResponse(call: UpstreamCall, options: SyntheticOptions): Response {
   const messages = call.api === "messages";
+  const format = wireFormat(call.api)!;
   const id = newId(messages ? "msg_" : "chatcmpl-");
   const created = Math.floor(Date.now() / 1000);
   const usage = mergeUsage(emptyUsage(), {
@@ -51,7 +48,7 @@ export function syntheticResponse(call: UpstreamCall, options: SyntheticOptions)
       stopSequence: null,
       usage,
     };
-    const body = messages ? encodeMessage(answer) : encodeChatCompletion(answer);
+    const body = format.encodeAnswer!(answer, call.body);
     return new Response(JSON.stringify(body), { headers: JSON_HEADERS });
   }
 
@@ -74,10 +71,7 @@ export function syntheticResponse(call: UpstreamCall, options: SyntheticOptions)
       if (next === events.length) controller.close();
     },
   }, { highWaterMark: 0 });
-  const streamOptions = call.body.stream_options as { include_usage?: boolean } | undefined;
-  const encoder = messages
-    ? messagesStreamEncoder()
-    : chatStreamEncoder({ includeUsage: streamOptions?.include_usage === true });
-  const body = source.pipeThrough(encoder).pipeThrough(new TextEncoderStream());
+  const body = source.pipeThrough(format.streamEncoder!(call.body))
+    .pipeThrough(new TextEncoderStream());
   return new Response(body, { headers: SSE_HEADERS });
 }

@@ -2,22 +2,9 @@
  * The one interface every provider implements: the built-ins (`openai`,
  * `anthropic`, `ollama`, `echo`, `mock`) and plugin provider types alike.
  */
+import type { Api } from "../api.ts";
 import type { ProviderConfig } from "../config/schema.ts";
-import { ProxyError } from "../errors.ts";
-
-/**
- * A wire API. Clients speak the first six; `ollama_*` are Ollama's native
- * routes, which only a provider speaks.
- */
-export type Api =
-  | "chat"
-  | "completions"
-  | "embeddings"
-  | "responses"
-  | "messages"
-  | "count_tokens"
-  | "ollama_chat"
-  | "ollama_embed";
+import type { UpstreamReply } from "./reply.ts";
 
 /** One request to one deployment, in one of the provider's own APIs. */
 export interface UpstreamCall {
@@ -43,17 +30,23 @@ export interface UpstreamCall {
 }
 
 /**
- * Sends calls to one upstream. The returned Response is unread, so routing can
- * judge the status first; a failure before a response (refused, reset, timeout)
- * is a thrown {@link UpstreamFailure}.
+ * What a provider answers with: a web Response, unread (plugins), or a reply
+ * that says what it is (the built-in HTTP client's). Either way routing
+ * judges it before anything reaches the client.
+ */
+export type ProviderAnswer = Response | UpstreamReply;
+
+/**
+ * Sends calls to one upstream. A failure before an answer (refused, reset,
+ * timeout) is a thrown {@link UpstreamFailure}.
  */
 export interface Provider {
   /** APIs this provider speaks natively; a client API not listed is translated. */
   readonly apis: readonly Api[];
   /** A call the client wants answered as one JSON body. */
-  complete(call: UpstreamCall): Promise<Response>;
+  complete(call: UpstreamCall): Promise<ProviderAnswer>;
   /** A call the client wants streamed (SSE, or NDJSON for Ollama). */
-  stream(call: UpstreamCall): Promise<Response>;
+  stream(call: UpstreamCall): Promise<ProviderAnswer>;
 }
 
 /** What a provider type's factory receives: the provider's name and its config entry. */
@@ -71,20 +64,3 @@ export type BuiltProvider = Omit<Provider, "apis"> & { readonly apis?: readonly 
 
 /** Builds a provider of one type from its config entry. */
 export type ProviderFactory = (init: ProviderInit) => BuiltProvider;
-
-/** Why an upstream call failed without an HTTP status. */
-export type FailureKind = "network" | "timeout";
-
-/**
- * A call that failed before or while its response arrived (no usable status).
- * As a client-facing error it is a 502, or a 504 for a timeout.
- */
-export class UpstreamFailure extends ProxyError {
-  constructor(readonly kind: FailureKind, message: string) {
-    super(
-      kind === "timeout" ? 504 : 502,
-      message,
-      kind === "timeout" ? "upstream_timeout" : "upstream_error",
-    );
-  }
-}

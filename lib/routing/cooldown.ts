@@ -1,49 +1,31 @@
 /**
  * Deployments that keep failing sit out a while (`routing.cooldown`): after
- * `failures` failures in a row, `seconds` of rest; one success resets the count.
+ * `failures` failures in a row, `seconds` of rest; one success resets the
+ * count. The count is this process's; the rest itself is kept in a
+ * CooldownStore (so a store shared by several instances shares it).
  */
+import type { Awaitable, CooldownStore } from "../state/types.ts";
+
 export interface CooldownSettings {
   failures: number;
   seconds: number;
 }
 
-export class Cooldown {
+export class Cooldowns {
   readonly #streak = new Map<string, number>();
-  readonly #until = new Map<string, number>();
 
-  constructor(readonly settings: CooldownSettings, readonly now: () => number = Date.now) {}
+  constructor(readonly settings: CooldownSettings, readonly store: CooldownStore) {}
 
-  /** True while the deployment sits out. */
-  cooling(id: string): boolean {
-    const until = this.#until.get(id);
-    if (until === undefined) return false;
-    if (until > this.now()) return true;
-    this.#until.delete(id);
-    return false;
-  }
-
-  failure(id: string): void {
+  failure(id: string): Awaitable<void> {
     const streak = (this.#streak.get(id) ?? 0) + 1;
-    this.#streak.set(id, streak);
-    if (streak >= this.settings.failures) {
-      this.#until.set(id, this.now() + this.settings.seconds * 1000);
-      this.#streak.set(id, 0);
-    }
-  }
-
-  success(id: string): void {
+    if (streak < this.settings.failures) return void this.#streak.set(id, streak);
     this.#streak.delete(id);
-    this.#until.delete(id);
+    return this.store.start(id, this.settings.seconds * 1000);
   }
 
-  /** Deployments sitting out now, with the seconds left. */
-  active(): { deployment: string; seconds_left: number }[] {
-    const now = this.now();
-    return [...this.#until.entries()]
-      .filter(([, until]) => until > now)
-      .map(([deployment, until]) => ({
-        deployment,
-        seconds_left: Math.ceil((until - now) / 1000),
-      }));
+  /** A success; `wasCooling` when the deployment was resting: its rest ends now. */
+  success(id: string, wasCooling: boolean): Awaitable<void> {
+    this.#streak.delete(id);
+    if (wasCooling) return this.store.clear(id);
   }
 }

@@ -3,7 +3,8 @@
  * matching glob (most literal characters; ties go to the first in the file).
  */
 import type { Config, ProviderConfig } from "../config/schema.ts";
-import type { Provider } from "../providers/types.ts";
+import type { Api } from "../api.ts";
+import type { ProviderAnswer, UpstreamCall } from "../providers/types.ts";
 import { compileGlob, type Glob } from "../glob.ts";
 import { NameCache } from "../name_cache.ts";
 import type { HeaderPolicy } from "../transforms/headers.ts";
@@ -11,10 +12,13 @@ import type { HeaderPolicy } from "../transforms/headers.ts";
 /** A configured provider, built. */
 export interface ProviderEntry {
   name: string;
-  provider: Provider;
   config: ProviderConfig;
   /** The provider's header rules, compiled. */
   headers: HeaderPolicy;
+  /** The wire APIs it speaks natively. */
+  apis: readonly Api[];
+  /** Sends a call: streamed when the call asks for a stream. */
+  send(call: UpstreamCall): Promise<ProviderAnswer>;
 }
 
 /** One place a model can be served: a provider and the model name it is sent as. */

@@ -7,16 +7,18 @@
 import type { Config } from "../config/schema.ts";
 import { type Attempt, ProxyError, UpstreamsFailed } from "../errors.ts";
 import { sleep } from "../sleep.ts";
-import type { Api, UpstreamCall } from "../providers/types.ts";
+import type { UpstreamCall } from "../providers/types.ts";
+import type { Api } from "../api.ts";
 import { setTopLevelString } from "../raw_json.ts";
-import type { ClientRequest } from "../server/body.ts";
+import type { ClientRequest } from "../api.ts";
 import { attempt, type Failed, type Served } from "./attempt.ts";
 import { tryOrder } from "./balance.ts";
-import { Cooldown } from "./cooldown.ts";
+import type { Cooldowns } from "./cooldown.ts";
 import type { Deployment } from "./resolve.ts";
 import { retryable, retryDelayMs } from "./retry.ts";
-import type { Drop } from "../translate/chat_messages.ts";
-import { type Translation, translationFor } from "../translate/plan.ts";
+import type { Drop } from "../formats/json.ts";
+import { clientFormat } from "../formats/index.ts";
+import { type Translation, translationFor } from "../formats/translation.ts";
 
 export interface RouteRequest {
   api: Api;
@@ -43,14 +45,22 @@ export interface Routed {
   outcome: Served | Failed;
 }
 
+export interface RouterOptions {
+  settings: Config["routing"];
+  cooldowns: Cooldowns;
+  /** The most of a JSON answer held (`server.max_response_mb`). */
+  maxResponseBytes: number;
+}
+
 export class Router {
   readonly #fallbackOn: Set<number>;
-  readonly cooldown: Cooldown;
+  readonly #cooldowns: Cooldowns;
+  readonly #maxResponseBytes: number;
 
-  /** `maxResponseBytes`: the most of a JSON answer held (`server.max_response_mb`). */
-  constructor(settings: Config["routing"], readonly maxResponseBytes: number) {
-    this.#fallbackOn = new Set(settings.fallback_on);
-    this.cooldown = new Cooldown(settings.cooldown);
+  constructor(options: RouterOptions) {
+    this.#fallbackOn = new Set(options.settings.fallback_on);
+    this.#cooldowns = options.cooldowns;
+    this.#maxResponseBytes = options.maxResponseBytes;
   }
 
   /**
@@ -62,38 +72,39 @@ export class Router {
     const ordered = tryOrder(deployments);
     let queue = ordered;
     let resting: readonly Deployment[] = [];
-    if (ordered.some((d) => this.cooldown.cooling(d.id))) {
-      resting = ordered.filter((d) => this.cooldown.cooling(d.id));
-      queue = [...ordered.filter((d) => !resting.includes(d)), ...resting];
+    const cooling = await this.#cooldowns.store.cooling(ordered.map((d) => d.id));
+    if (cooling.size > 0) {
+      resting = ordered.filter((d) => cooling.has(d.id));
+      queue = [...ordered.filter((d) => !cooling.has(d.id)), ...resting];
     }
     let last: Failed | undefined;
     for (const d of queue) {
       const model = d.model === "*" ? req.request.model : d.model;
       const retry = d.provider.config.retry;
-      const translation = d.provider.provider.apis.includes(req.api)
+      const translation = d.provider.apis.includes(req.api)
         ? undefined
-        : translationFor(req.api, d.provider.provider.apis) ?? undefined;
+        : translationFor(req.api, d.provider.apis) ?? undefined;
       const call = this.#call(d, model, req, translation);
       for (let n = 1;; n++) {
         if (req.signal.aborted) throw clientLeft();
         const started = Date.now();
-        const outcome = await attempt(d, call, this.maxResponseBytes);
+        const outcome = await attempt(d, call, this.#maxResponseBytes);
         req.attempts.push({
           provider: d.provider.name,
           model,
-          status: outcome.ok ? outcome.response.status : outcome.status,
+          status: outcome.ok ? outcome.reply.status : outcome.status,
           error: outcome.ok ? null : outcome.message,
           ms: Date.now() - started,
         });
         if (outcome.ok) {
-          this.cooldown.success(d.id);
+          await this.#cooldowns.success(d.id, cooling.has(d.id));
           return { deployment: d, api: call.api, translation, model, outcome };
         }
         // Not the deployment's fault: the client's request goes back as the upstream judged it.
         if (!this.#fallsBack(outcome)) {
           return { deployment: d, api: call.api, translation, model, outcome };
         }
-        this.cooldown.failure(d.id);
+        await this.#cooldowns.failure(d.id);
         last = outcome;
         if (n >= retry.attempts || !retryable(outcome, retry)) break;
         const wait = retryDelayMs(n, outcome, retry);
@@ -126,7 +137,9 @@ export class Router {
         body: translation.request({ ...body, model }, req.drop ?? (() => {})),
         stream: req.request.stream,
         // The client's query string and vendor headers belong to its own API.
-        headers: d.provider.headers.apply(withoutVendorHeaders(req.headers)),
+        headers: d.provider.headers.apply(
+          withoutPrefix(req.headers, clientFormat(req.api)?.headerPrefix),
+        ),
         query: "",
         signal: req.signal,
       };
@@ -147,9 +160,13 @@ export class Router {
 
 const clientLeft = () => new ProxyError(499, "client disconnected", "client_closed_request");
 
-/** Headers of one vendor's API (`anthropic-*`, `openai-*`) mean nothing to another's. */
-function withoutVendorHeaders(headers: Record<string, string>): Record<string, string> {
+/** Headers of one vendor's API (`anthropic-…`) mean nothing to another's. */
+function withoutPrefix(
+  headers: Record<string, string>,
+  prefix: string | undefined,
+): Record<string, string> {
+  if (!prefix) return headers;
   const out: Record<string, string> = {};
-  for (const name in headers) if (!/^(anthropic|openai)-/.test(name)) out[name] = headers[name];
+  for (const name in headers) if (!name.startsWith(prefix)) out[name] = headers[name];
   return out;
 }

@@ -1,47 +1,33 @@
 /**
- * The route table and the one wrapper every request passes: route and method
- * match, proxy key, request id, error rendering, the request's log line.
+ * The route table, and the request handler built from it: each route fixes
+ * its error format and its handler; every request goes through the steps of
+ * `pipeline.ts`.
  */
-import { type ErrorFormat, errorResponse, MethodNotAllowed, ProxyError } from "../errors.ts";
-import { type CallRecord, newRecord } from "../observe/record.ts";
-import type { HookContext } from "../plugin.ts";
+import type { Api, ErrorFormat } from "../api.ts";
+import { MethodNotAllowed, ProxyError } from "../errors.ts";
+import { newRecord } from "../observe/record.ts";
 import type { Runtime } from "../runtime.ts";
+import type { Endpoint, Exchange, Next } from "./exchange.ts";
 import { health, ready } from "./handlers/health.ts";
 import { metrics } from "./handlers/metrics.ts";
 import { listModels } from "./handlers/models.ts";
-import { proxy } from "./handlers/proxy.ts";
 import { root } from "./handlers/root.ts";
+import { modelPipeline, requestPipeline } from "./pipeline.ts";
 
-/** Per-request state handlers share. */
-export interface RequestContext {
-  rt: Runtime;
-  /** The URL's path, without the query. */
-  path: string;
-  /** The query string: `""` or starting with `?`. */
-  query: string;
-  record: CallRecord;
-  format: ErrorFormat;
-  /** Set by a handler whose response body is still streaming: it calls `finish` itself. */
-  deferred: boolean;
-  /** Set by the model-routed handlers: plugin hooks see the request through it. */
-  hooks?: HookContext;
-  /** Completes the record and writes the log line; once per request. */
-  finish(status?: number, error?: string | null): void;
-}
-
-export type Handler = (req: Request, ctx: RequestContext) => Promise<Response> | Response;
+/** What a route's method does: a model-routed API, or a plain handler. */
+type Action = Api | ((x: Exchange) => Response | Promise<Response>);
 
 interface Route {
   format: ErrorFormat;
-  methods: Record<string, Handler>;
+  methods: Record<string, Action>;
   /** Answered without a proxy key: always, or when the config says so. */
   public?: boolean | ((rt: Runtime) => boolean);
 }
 
-const chat: Route = { format: "openai", methods: { POST: proxy("chat") } };
-const responses: Route = { format: "responses", methods: { POST: proxy("responses") } };
-const messages: Route = { format: "anthropic", methods: { POST: proxy("messages") } };
-const countTokens: Route = { format: "anthropic", methods: { POST: proxy("count_tokens") } };
+const chat: Route = { format: "openai", methods: { POST: "chat" } };
+const responses: Route = { format: "responses", methods: { POST: "responses" } };
+const messages: Route = { format: "anthropic", methods: { POST: "messages" } };
+const countTokens: Route = { format: "anthropic", methods: { POST: "count_tokens" } };
 
 /** SPEC §5, aliases included. */
 const ROUTES = new Map<string, Route>([
@@ -52,8 +38,8 @@ const ROUTES = new Map<string, Route>([
   ["/v1/responses", responses],
   ["/responses", responses],
   ["/openai/v1/responses", responses],
-  ["/v1/completions", { format: "openai", methods: { POST: proxy("completions") } }],
-  ["/v1/embeddings", { format: "openai", methods: { POST: proxy("embeddings") } }],
+  ["/v1/completions", { format: "openai", methods: { POST: "completions" } }],
+  ["/v1/embeddings", { format: "openai", methods: { POST: "embeddings" } }],
   ["/v1/messages", messages],
   ["/anthropic/v1/messages", messages],
   ["/v1/messages/count_tokens", countTokens],
@@ -75,54 +61,6 @@ export function isRoute(path: string): boolean {
   return ROUTES.has(path);
 }
 
-/** The request handler for Deno.serve. */
-export function createApp(rt: Runtime): (req: Request) => Promise<Response> {
-  return async (req) => {
-    const { path, query } = splitUrl(req.url);
-    const id = requestId(req.headers.get("x-request-id"));
-    const route = ROUTES.get(path);
-    const record = newRecord(id, req.method, path);
-    // Whole milliseconds are all the log keeps: Date.now, where performance.now would cost an op call.
-    const started = record.started;
-    const ctx: RequestContext = {
-      rt,
-      path,
-      query,
-      record,
-      format: route?.format ?? "openai",
-      deferred: false,
-      finish(status, error) {
-        if (status !== undefined) record.status = status;
-        if (error !== undefined) record.error = error;
-        record.latency_ms = Date.now() - started;
-        rt.recorder.finish(record);
-        if (ctx.hooks) rt.hooks.observe(ctx.hooks, record);
-      },
-    };
-    let res: Response;
-    try {
-      res = await dispatch(req, route, ctx);
-    } catch (err) {
-      if (err instanceof ProxyError) record.error = err.message;
-      else rt.logger.error(`request ${id}: ${(err as Error)?.stack ?? err}`);
-      res = errorResponse(ctx.format, err, rt.redactor.text);
-      // The body was not read to its end: nothing can follow on this connection (listener.ts closes it).
-      if (err instanceof ProxyError && BODY_LEFT_UNREAD.has(err.code!)) {
-        res.headers.set("connection", "close");
-      }
-    }
-    record.ttfb_ms ??= Date.now() - started;
-    record.status ||= res.status;
-    res.headers.set("x-request-id", id);
-    res.headers.set("x-switchyard-provider", record.provider ?? "switchyard");
-    if (!ctx.deferred) ctx.finish();
-    return res;
-  };
-}
-
-/** Errors that answer before the request body was read to its end. */
-const BODY_LEFT_UNREAD = new Set(["request_timeout", "request_too_large", "invalid_body"]);
-
 const PRINTABLE_ASCII = /^[\x20-\x7e]{1,128}$/;
 
 /** The client's request id when it is a sane one (1–128 printable ASCII characters), else a fresh one. */
@@ -139,28 +77,52 @@ function splitUrl(url: string): { path: string; query: string } {
     : { path: url.slice(start, q), query: url.slice(q) };
 }
 
-function dispatch(
-  req: Request,
-  route: Route | undefined,
-  ctx: RequestContext,
-): Promise<Response> | Response {
-  if (!route) {
-    throw new ProxyError(404, `unknown route ${req.method} ${ctx.path}`, "unknown_route");
+/** The request handler. */
+export function createApp(rt: Runtime): (req: Request) => Promise<Response> {
+  // Every route and method's endpoint, built once: a model-routed API's pipeline holds only the steps the config uses.
+  const pipelines = new Map<Api, Endpoint["handle"]>();
+  const endpoints = new Map<Route, Record<string, Endpoint>>();
+  for (const found of new Set(ROUTES.values())) {
+    const open = typeof found.public === "function" ? found.public(rt) : found.public === true;
+    const methods: Record<string, Endpoint> = {};
+    for (const [method, action] of Object.entries(found.methods)) {
+      let handle: Endpoint["handle"];
+      if (typeof action === "string") {
+        handle = pipelines.get(action) ?? modelPipeline(rt, action);
+        pipelines.set(action, handle);
+      } else handle = async (x) => ({ response: await action(x) });
+      methods[method] = { open, handle };
+    }
+    endpoints.set(found, methods);
   }
-  const method = req.method === "HEAD" ? "GET" : req.method;
-  const handler = route.methods[method];
-  if (!handler) {
-    throw new MethodNotAllowed(
-      Object.keys(route.methods).flatMap((m) => (m === "GET" ? ["GET", "HEAD"] : [m])),
-    );
-  }
-  const open = typeof route.public === "function" ? route.public(ctx.rt) : route.public;
-  if (!open && !ctx.rt.keys.allows(req.headers)) {
-    throw new ProxyError(
-      401,
-      "missing or invalid proxy key: send 'Authorization: Bearer <key>' or 'x-api-key'",
-      "invalid_api_key",
-    );
-  }
-  return handler(req, ctx);
+
+  /** The route step: the endpoint of the route and method, or 404 / 405. */
+  const route = (x: Exchange, next: Next) => {
+    const found = ROUTES.get(x.path);
+    if (!found) {
+      throw new ProxyError(404, `unknown route ${x.req.method} ${x.path}`, "unknown_route");
+    }
+    const endpoint = endpoints.get(found)![x.req.method === "HEAD" ? "GET" : x.req.method];
+    if (!endpoint) {
+      throw new MethodNotAllowed(
+        Object.keys(found.methods).flatMap((m) => (m === "GET" ? ["GET", "HEAD"] : [m])),
+      );
+    }
+    x.endpoint = endpoint;
+    return next();
+  };
+
+  const handle = requestPipeline(route);
+  return async (req) => {
+    const { path, query } = splitUrl(req.url);
+    const x: Exchange = {
+      rt,
+      req,
+      path,
+      query,
+      format: ROUTES.get(path)?.format ?? "openai",
+      record: newRecord(requestId(req.headers.get("x-request-id")), req.method, path),
+    };
+    return (await handle(x)).response;
+  };
 }

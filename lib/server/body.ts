@@ -4,12 +4,9 @@
  */
 import { ProxyError } from "../errors.ts";
 import { watch } from "../watchdog.ts";
-import type { Api } from "../providers/types.ts";
+import { type Api, APIS, type ClientRequest, DEFAULT_MAX_TOKENS } from "../api.ts";
 import { hasPlainTopLevelKeys } from "../raw_json.ts";
 import { readCapped } from "../read_capped.ts";
-
-/** Sent to Anthropic when a request has no `max_tokens` (the Messages API requires one). */
-export const DEFAULT_MAX_TOKENS = 4096;
 
 export interface BodyLimits {
   maxBytes: number;
@@ -76,17 +73,6 @@ function tooLarge(maxBytes: number): ProxyError {
     `request body larger than ${maxBytes} bytes (server.max_body_mb)`,
     "request_too_large",
   );
-}
-
-/** A parsed client request. */
-export interface ClientRequest {
-  body: Record<string, unknown>;
-  /** The body's text when it can go upstream as received; undefined once changed. */
-  raw: string | undefined;
-  model: string;
-  stream: boolean;
-  /** True when the body was plain text: the query string held its fields. */
-  plainText: boolean;
 }
 
 const decoder = new TextDecoder();
@@ -183,10 +169,8 @@ function stringifyObjectContents(body: Record<string, unknown>): boolean {
 function fromPlainText(api: Api, text: string, query: string): Record<string, unknown> {
   const q = new URLSearchParams(query);
   const body: Record<string, unknown> = { model: q.get("model") ?? "" };
-  if (api === "responses") body.input = text;
-  else if (api === "embeddings") body.input = text;
-  else if (api === "completions") body.prompt = text;
-  else body.messages = [{ role: "user", content: text }];
+  const list = APIS[api].list;
+  body[list] = list === "messages" ? [{ role: "user", content: text }] : text;
   const temperature = q.get("temperature");
   if (temperature !== null) body.temperature = Number(temperature);
   const maxTokens = q.get("max_tokens");

@@ -10,8 +10,7 @@
  * most {@link MAX_HOLD} characters wait: a longer match split across chunks
  * is not redacted.
  */
-import type { Api } from "../providers/types.ts";
-import type { AnswerEvent } from "../translate/answer.ts";
+import type { AnswerEvent } from "../formats/neutral.ts";
 
 /** Characters held for a pattern without a literal start. */
 export const BLIND_HOLD = 64;
@@ -143,28 +142,4 @@ export function rewriteEvents(rewriter: TextRewriter): TransformStream<AnswerEve
     },
     flush: release,
   });
-}
-
-type Json = Record<string, unknown>;
-
-/** A whole answer (client format) with its assistant text rewritten in place. */
-export function rewriteAnswerJson(api: Api, json: Json, rewrite: (text: string) => string): Json {
-  if (api === "messages") {
-    for (const b of (json.content as Json[] | undefined) ?? []) {
-      if (b.type === "text") b.text = rewrite(String(b.text ?? ""));
-    }
-  } else if (api === "responses") {
-    for (const item of (json.output as Json[] | undefined) ?? []) {
-      for (const c of (item.content as Json[] | undefined) ?? []) {
-        if (c.type === "output_text") c.text = rewrite(String(c.text ?? ""));
-      }
-    }
-  } else {
-    for (const choice of (json.choices as Json[] | undefined) ?? []) {
-      const message = choice.message as Json | undefined;
-      if (typeof message?.content === "string") message.content = rewrite(message.content);
-      if (typeof choice.text === "string") choice.text = rewrite(choice.text);
-    }
-  }
-  return json;
 }

@@ -6,7 +6,7 @@
 import type { TransformConfig } from "../config/schema.ts";
 import { compileGlob, type Glob, matchesAny } from "../glob.ts";
 import { NameCache } from "../name_cache.ts";
-import type { Api } from "../providers/types.ts";
+import type { Api } from "../api.ts";
 import { dropPath, setPath } from "./jsonpath.ts";
 import { applyRegexRules, type RegexRule } from "./regex.ts";
 import { literalPrefix, type ResponseRule } from "./response_regex.ts";
@@ -46,6 +46,11 @@ export class Transforms {
         };
       }),
     }));
+  }
+
+  /** True when some transform has request rules (regex or JSONPath). */
+  get any(): boolean {
+    return this.#all.some((t) => t.regex.length > 0 || t.drop.length > 0 || t.set.length > 0);
   }
 
   /** The transforms that apply to `model`, in config order. */

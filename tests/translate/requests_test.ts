@@ -1,7 +1,7 @@
 import { assertEquals } from "../support/assert.ts";
 import { clientRequest } from "../support/fixtures.ts";
-import { chatToMessages, messagesToChat } from "../../lib/translate/chat_messages.ts";
-import { chatToOllama } from "../../lib/translate/ollama.ts";
+import { chatToMessages, messagesToChat } from "../../lib/formats/messages/request.ts";
+import { chatToOllama } from "../../lib/formats/ollama/request.ts";
 
 function dropped() {
   const list: string[] = [];

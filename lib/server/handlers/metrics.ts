@@ -1,7 +1,7 @@
 /** `GET /metrics`: Prometheus text exposition, secrets masked (they should never be there). */
-import type { RequestContext } from "../app.ts";
+import type { Exchange } from "../exchange.ts";
 
-export function metrics(_req: Request, ctx: RequestContext): Response {
-  const text = ctx.rt.redactor.text(ctx.rt.metrics.text());
-  return new Response(text, { headers: { "content-type": ctx.rt.metrics.contentType } });
+export function metrics(x: Exchange): Response {
+  const text = x.rt.redactor.text(x.rt.metrics.text());
+  return new Response(text, { headers: { "content-type": x.rt.metrics.contentType } });
 }

@@ -1,0 +1,38 @@
+/** Small helpers every format uses to read JSON it does not trust. */
+
+export type Json = Record<string, unknown>;
+
+/** Told the name of each field or block a translation had to drop. */
+export type Drop = (what: string) => void;
+
+/** `v` when it is an array, else an empty one. */
+export const asArray = (v: unknown): Json[] => (Array.isArray(v) ? v : []);
+
+/**
+ * Tool arguments as an object: JSON text parsed, an object as it is, nothing
+ * as `{}`; text that is not JSON is kept, wrapped as `{ arguments }`, so
+ * nothing the model wrote is lost.
+ */
+export function parseArguments(args: unknown): unknown {
+  if (typeof args !== "string") return args ?? {};
+  if (args.trim() === "") return {};
+  try {
+    return JSON.parse(args);
+  } catch {
+    return { arguments: args };
+  }
+}
+
+/** The items `keep` accepts; each other one is reported dropped. */
+export function keepOnly(
+  items: Json[],
+  keep: (item: Json) => boolean,
+  drop: Drop,
+  what: (item: Json) => string,
+): Json[] {
+  return items.filter((item) => {
+    if (keep(item)) return true;
+    drop(what(item));
+    return false;
+  });
+}

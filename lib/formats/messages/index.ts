@@ -1,0 +1,47 @@
+/** Anthropic's Messages API. */
+import type { ClientFormat, TextSlot } from "../format.ts";
+import { shapeCheck } from "../check.ts";
+import { sseMessages } from "../sse.ts";
+import type { Json } from "../json.ts";
+import { messageTexts } from "../text.ts";
+import { decodeMessage, encodeMessage } from "./answer.ts";
+import { chatToMessages, messagesToChat } from "./request.ts";
+import { messagesStreamDecoder, messagesStreamEncoder } from "./stream.ts";
+import { fromMessagesUsage } from "./usage.ts";
+import { messagesShape } from "./shape.ts";
+import { appendToAnswer, messagesInjector } from "./splice.ts";
+
+export const messages: ClientFormat = {
+  toChat: messagesToChat,
+  fromChat: chatToMessages,
+  decodeAnswer: decodeMessage,
+  encodeAnswer: encodeMessage,
+  decodeStream: (body, max) => sseMessages(body, max).pipeThrough(messagesStreamDecoder()),
+  streamEncoder: () => messagesStreamEncoder(),
+  usage: fromMessagesUsage,
+  usageAtStart: true,
+  headerPrefix: "anthropic-",
+  check: shapeCheck(messagesShape),
+  *texts(body): Iterable<TextSlot> {
+    if (body.system !== undefined) yield ["system", body, "system"];
+    yield* messageTexts(body.messages);
+  },
+  rewriteAnswer(json, rewrite) {
+    for (const b of (json.content as Json[] | undefined) ?? []) {
+      if (b.type === "text") b.text = rewrite(String(b.text ?? ""));
+    }
+  },
+  appendToAnswer,
+  injector: messagesInjector,
+  modelList: (names) => ({
+    data: names.map((id) => ({
+      type: "model",
+      id,
+      display_name: id,
+      created_at: "1970-01-01T00:00:00Z",
+    })),
+    has_more: false,
+    first_id: names[0] ?? null,
+    last_id: names.at(-1) ?? null,
+  }),
+};

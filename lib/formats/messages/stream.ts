@@ -1,0 +1,178 @@
+/**
+ * Anthropic message streams (`message_start`, `content_block_start/delta/stop`
+ * per block, `message_delta`, `message_stop`;
+ * https://docs.anthropic.com/en/api/messages-streaming) read into neutral
+ * events and written from them.
+ */
+import type { AnswerEvent } from "../neutral.ts";
+import { emptyUsage, mergeUsage } from "../neutral.ts";
+import { eventJson, type EventSourceMessage } from "../sse.ts";
+import type { Json } from "../json.ts";
+import { midStreamError } from "../../errors.ts";
+import { stopReason } from "./answer.ts";
+import { fromMessagesUsage, messagesUsage } from "./usage.ts";
+
+/** A streamed message's SSE messages to neutral events. */
+export function messagesStreamDecoder(): TransformStream<EventSourceMessage, AnswerEvent> {
+  /** Usage arrives in parts (message_start, then message_delta): merged key by key. */
+  const usage: Json = {};
+  /** Anthropic block index → neutral tool index, for tool_use blocks. */
+  const tools = new Map<number, number>();
+  const merge = (u: unknown) => {
+    for (const [k, v] of Object.entries((u ?? {}) as Json)) if (v !== null) usage[k] = v;
+  };
+  return new TransformStream<EventSourceMessage, AnswerEvent>({
+    transform(message, out) {
+      const ev = eventJson(message);
+      switch (ev.type ?? message.event) {
+        case "message_start": {
+          const m = (ev.message ?? {}) as Json;
+          merge(m.usage);
+          out.enqueue({ type: "usage", usage: fromMessagesUsage(usage) });
+          out.enqueue({
+            type: "start",
+            id: String(m.id ?? ""),
+            model: String(m.model ?? ""),
+            created: Math.floor(Date.now() / 1000),
+          });
+          break;
+        }
+        case "content_block_start": {
+          const b = (ev.content_block ?? {}) as Json;
+          if (b.type === "tool_use" || b.type === "server_tool_use") {
+            const index = tools.size;
+            tools.set(Number(ev.index), index);
+            out.enqueue({
+              type: "tool_call",
+              index,
+              id: String(b.id ?? ""),
+              name: String(b.name ?? ""),
+            });
+          } else if (b.type === "text" && b.text) {
+            out.enqueue({ type: "text", text: String(b.text) });
+          }
+          break;
+        }
+        case "content_block_delta": {
+          const d = (ev.delta ?? {}) as Json;
+          if (d.type === "text_delta") out.enqueue({ type: "text", text: String(d.text ?? "") });
+          else if (d.type === "thinking_delta") {
+            out.enqueue({ type: "reasoning", text: String(d.thinking ?? "") });
+          } else if (d.type === "signature_delta") {
+            out.enqueue({ type: "signature", signature: String(d.signature ?? "") });
+          } else if (d.type === "input_json_delta") {
+            const index = tools.get(Number(ev.index));
+            if (index !== undefined) {
+              out.enqueue({ type: "tool_args", index, arguments: String(d.partial_json ?? "") });
+            }
+          }
+          break;
+        }
+        case "message_delta": {
+          merge(ev.usage);
+          out.enqueue({ type: "usage", usage: fromMessagesUsage(usage) });
+          const d = (ev.delta ?? {}) as Json;
+          if (d.stop_reason) {
+            out.enqueue({
+              type: "finish",
+              stop: stopReason(d.stop_reason),
+              stopSequence: (d.stop_sequence as string | null) ?? null,
+            });
+          }
+          break;
+        }
+        case "error": {
+          const err = (ev.error ?? {}) as Json;
+          throw midStreamError(err);
+        }
+      }
+    },
+  });
+}
+
+const sse = (type: string, data: Record<string, unknown>) =>
+  `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
+
+/** Neutral events to Anthropic SSE text; blocks are opened and closed as the kind of content changes. */
+export function messagesStreamEncoder(): TransformStream<AnswerEvent, string> {
+  const usage = emptyUsage();
+  let stop: { reason: string; sequence: string | null } = { reason: "end_turn", sequence: null };
+  let open: "text" | "thinking" | "tool_use" | null = null;
+  let index = -1;
+  const toolBlocks = new Map<number, number>();
+  let started = false;
+
+  return new TransformStream<AnswerEvent, string>({
+    transform(ev, out) {
+      const openBlock = (
+        kind: "text" | "thinking" | "tool_use",
+        block: Record<string, unknown>,
+      ) => {
+        if (open) out.enqueue(sse("content_block_stop", { index }));
+        open = kind;
+        index++;
+        out.enqueue(sse("content_block_start", { index, content_block: block }));
+      };
+      const delta = (at: number, d: Record<string, unknown>) =>
+        out.enqueue(sse("content_block_delta", { index: at, delta: d }));
+
+      switch (ev.type) {
+        case "start":
+          started = true;
+          out.enqueue(sse("message_start", {
+            message: {
+              id: ev.id,
+              type: "message",
+              role: "assistant",
+              model: ev.model,
+              content: [],
+              stop_reason: null,
+              stop_sequence: null,
+              usage: messagesUsage(usage),
+            },
+          }));
+          break;
+        case "text":
+          if (open !== "text") openBlock("text", { type: "text", text: "" });
+          delta(index, { type: "text_delta", text: ev.text });
+          break;
+        case "reasoning":
+          if (open !== "thinking") {
+            openBlock("thinking", { type: "thinking", thinking: "", signature: "" });
+          }
+          delta(index, { type: "thinking_delta", thinking: ev.text });
+          break;
+        case "signature":
+          if (open !== "thinking") {
+            openBlock("thinking", { type: "thinking", thinking: "", signature: "" });
+          }
+          delta(index, { type: "signature_delta", signature: ev.signature });
+          break;
+        case "tool_call":
+          openBlock("tool_use", { type: "tool_use", id: ev.id, name: ev.name, input: {} });
+          toolBlocks.set(ev.index, index);
+          break;
+        case "tool_args": {
+          const at = toolBlocks.get(ev.index);
+          if (at !== undefined) delta(at, { type: "input_json_delta", partial_json: ev.arguments });
+          break;
+        }
+        case "usage":
+          mergeUsage(usage, ev.usage);
+          break;
+        case "finish":
+          stop = { reason: ev.stop, sequence: ev.stopSequence ?? null };
+          break;
+      }
+    },
+    flush(out) {
+      if (!started) return;
+      if (open) out.enqueue(sse("content_block_stop", { index }));
+      out.enqueue(sse("message_delta", {
+        delta: { stop_reason: stop.reason, stop_sequence: stop.sequence },
+        usage: messagesUsage(usage),
+      }));
+      out.enqueue(sse("message_stop", {}));
+    },
+  });
+}

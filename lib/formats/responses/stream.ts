@@ -1,0 +1,222 @@
+/**
+ * The Responses API's stream (https://platform.openai.com/docs/api-reference/responses-streaming):
+ * read into neutral events, and written from them as the documented event
+ * sequence, one output item per block, each opened, filled and closed.
+ */
+import type { AnswerEvent, Block, StopReason } from "../neutral.ts";
+import { emptyUsage, mergeUsage, newId } from "../neutral.ts";
+import { eventJson, type EventSourceMessage, sse } from "../sse.ts";
+import type { Json } from "../json.ts";
+import { midStreamError } from "../../errors.ts";
+import { outputItem, responseObject } from "./answer.ts";
+import { fromResponsesUsage } from "./usage.ts";
+
+export function responsesStreamDecoder(): TransformStream<EventSourceMessage, AnswerEvent> {
+  /** output_index → neutral tool index, for function_call items. */
+  const tools = new Map<number, number>();
+  return new TransformStream<EventSourceMessage, AnswerEvent>({
+    transform(message, out) {
+      const ev = eventJson(message);
+      const response = (ev.response ?? {}) as Json;
+      switch (ev.type) {
+        case "response.created":
+          out.enqueue({
+            type: "start",
+            id: String(response.id ?? ""),
+            model: String(response.model ?? ""),
+            created: Number(response.created_at ?? 0),
+          });
+          break;
+        case "response.output_text.delta":
+          out.enqueue({ type: "text", text: String(ev.delta ?? "") });
+          break;
+        case "response.reasoning_summary_text.delta":
+        case "response.reasoning_text.delta":
+          out.enqueue({ type: "reasoning", text: String(ev.delta ?? "") });
+          break;
+        case "response.output_item.added": {
+          const item = (ev.item ?? {}) as Json;
+          if (item.type !== "function_call") break;
+          const index = tools.size;
+          tools.set(Number(ev.output_index), index);
+          out.enqueue({
+            type: "tool_call",
+            index,
+            id: String(item.call_id ?? ""),
+            name: String(item.name ?? ""),
+          });
+          break;
+        }
+        case "response.function_call_arguments.delta": {
+          const index = tools.get(Number(ev.output_index));
+          if (index !== undefined) {
+            out.enqueue({ type: "tool_args", index, arguments: String(ev.delta ?? "") });
+          }
+          break;
+        }
+        case "response.completed":
+        case "response.incomplete": {
+          if (response.usage) {
+            out.enqueue({ type: "usage", usage: fromResponsesUsage(response.usage as Json) });
+          }
+          const stop = ev.type === "response.incomplete"
+            ? "max_tokens"
+            : tools.size
+            ? "tool_use"
+            : "end_turn";
+          out.enqueue({ type: "finish", stop });
+          break;
+        }
+        case "response.failed":
+        case "error": {
+          const err = (response.error ?? ev) as Json;
+          throw midStreamError(err);
+        }
+      }
+    },
+  });
+}
+
+/** Neutral events as the Responses API's stream: one output item per block, each opened, filled and closed. */
+export function responsesStreamEncoder(request: Json): TransformStream<AnswerEvent, string> {
+  type Out = TransformStreamDefaultController<string>;
+  interface Filling {
+    item: Json;
+    text: string;
+    kind: Block["type"];
+  }
+  let sequence = 0;
+  let head = { id: newId("resp_"), model: "", created: 0 };
+  const usage = emptyUsage();
+  let stop: StopReason = "end_turn";
+  const output: Json[] = [];
+  let open: Filling | null = null;
+  const tools = new Map<number, Filling>();
+
+  const emit = (out: Out, type: string, data: Json) =>
+    out.enqueue(sse(JSON.stringify({ type, sequence_number: sequence++, ...data }), type));
+  const response = (status: string, withUsage: boolean) =>
+    responseObject(
+      head.id,
+      head.model,
+      head.created,
+      request,
+      status,
+      output,
+      withUsage ? usage : null,
+      stop,
+    );
+
+  /** Finishes the item being filled: its `.done` events, then `output_item.done`. */
+  const close = (out: Out) => {
+    if (!open) return;
+    const { item, text, kind } = open;
+    const at = { item_id: item.id, output_index: output.indexOf(item) };
+    if (kind === "text") {
+      const part = { type: "output_text", text, annotations: [] };
+      emit(out, "response.output_text.done", { ...at, content_index: 0, text, logprobs: [] });
+      emit(out, "response.content_part.done", { ...at, content_index: 0, part });
+      Object.assign(item, { status: "completed", content: [part] });
+    } else if (kind === "reasoning") {
+      const part = { type: "summary_text", text };
+      emit(out, "response.reasoning_summary_text.done", { ...at, summary_index: 0, text });
+      emit(out, "response.reasoning_summary_part.done", { ...at, summary_index: 0, part });
+      item.summary = [part];
+    } else {
+      emit(out, "response.function_call_arguments.done", { ...at, arguments: text });
+      Object.assign(item, { status: "completed", arguments: text });
+    }
+    emit(out, "response.output_item.done", { output_index: at.output_index, item });
+    open = null;
+  };
+
+  /** Opens a new output item for a block of `kind`. */
+  const start = (out: Out, block: Block): Filling => {
+    close(out);
+    const item = outputItem(block, false);
+    output.push(item);
+    const filling: Filling = { item, text: "", kind: block.type };
+    open = filling;
+    const at = { item_id: item.id, output_index: output.length - 1 };
+    emit(out, "response.output_item.added", { output_index: at.output_index, item });
+    if (block.type === "text") {
+      emit(out, "response.content_part.added", {
+        ...at,
+        content_index: 0,
+        part: { type: "output_text", text: "", annotations: [] },
+      });
+    } else if (block.type === "reasoning") {
+      emit(out, "response.reasoning_summary_part.added", {
+        ...at,
+        summary_index: 0,
+        part: { type: "summary_text", text: "" },
+      });
+    }
+    return filling;
+  };
+
+  return new TransformStream<AnswerEvent, string>({
+    transform(ev, out) {
+      switch (ev.type) {
+        case "start":
+          head = { id: head.id, model: ev.model, created: ev.created };
+          emit(out, "response.created", { response: response("in_progress", false) });
+          emit(out, "response.in_progress", { response: response("in_progress", false) });
+          break;
+        case "text": {
+          const f = open?.kind === "text" ? open : start(out, { type: "text", text: "" });
+          f.text += ev.text;
+          emit(out, "response.output_text.delta", {
+            item_id: f.item.id,
+            output_index: output.indexOf(f.item),
+            content_index: 0,
+            delta: ev.text,
+            logprobs: [],
+          });
+          break;
+        }
+        case "reasoning": {
+          const f = open?.kind === "reasoning" ? open : start(out, { type: "reasoning", text: "" });
+          f.text += ev.text;
+          emit(out, "response.reasoning_summary_text.delta", {
+            item_id: f.item.id,
+            output_index: output.indexOf(f.item),
+            summary_index: 0,
+            delta: ev.text,
+          });
+          break;
+        }
+        case "tool_call":
+          tools.set(
+            ev.index,
+            start(out, { type: "tool_call", id: ev.id, name: ev.name, arguments: "" }),
+          );
+          break;
+        case "tool_args": {
+          const f = tools.get(ev.index);
+          if (!f) break;
+          f.text += ev.arguments;
+          emit(out, "response.function_call_arguments.delta", {
+            item_id: f.item.id,
+            output_index: output.indexOf(f.item),
+            delta: ev.arguments,
+          });
+          break;
+        }
+        case "usage":
+          mergeUsage(usage, ev.usage);
+          break;
+        case "finish":
+          stop = ev.stop;
+          break;
+        case "signature":
+          break; // a reasoning summary has no place for it
+      }
+    },
+    flush(out) {
+      close(out);
+      const status = stop === "max_tokens" ? "incomplete" : "completed";
+      emit(out, `response.${status}`, { response: response(status, true) });
+    },
+  });
+}

@@ -1,0 +1,91 @@
+/**
+ * A stream to the client: byte for byte when the formats match and nothing
+ * rewrites it — the upstream's one relayable stream, its chunks seen by one
+ * observer (usage, the added usage chunk, the log's copy) — otherwise read in
+ * the upstream's format, rewritten, written in the client's. Either way a
+ * failure after the first byte ends it with an error event in the client's
+ * format, and `ended` says when (and how) it ended.
+ */
+import { errorEvent } from "../errors.ts";
+import { clientFormat, wireFormat } from "../formats/index.ts";
+import { AnswerCollector, type AnswerEvent } from "../formats/neutral.ts";
+import { SSE_HEADERS } from "../formats/sse.ts";
+import { answerJson, StreamKeeper } from "../observe/bodies.ts";
+import { UsageTap } from "../observe/usage_tap.ts";
+import type { StreamReply } from "../providers/reply.ts";
+import { relayWeb } from "../providers/relayable_stream.ts";
+import type { Routed } from "../routing/router.ts";
+import { rewriteEvents, rewriterFor } from "../transforms/response_regex.ts";
+import type { Answered, Exchange } from "./exchange.ts";
+
+const encoder = new TextEncoder();
+
+export function respondStream(x: Exchange, routed: Routed, reply: StreamReply): Answered {
+  const { rt, record } = x;
+  const api = x.api!;
+  const request = x.request!;
+  const bodies = rt.recorder.wantsBodies;
+  const maxBody = rt.config.log.max_body_kb * 1024;
+  const maxEvent = rt.config.server.max_response_mb * 1048576;
+  const rules = rt.transforms.responseRules(request.model);
+  let ended!: (error: string | null) => void;
+  const answered: Answered = { response: undefined!, ended: new Promise((r) => (ended = r)) };
+  /** The stream's end: its log line goes out; a failure becomes the last event the client gets. */
+  const finish = (error: unknown) => {
+    ended(error ? (error as Error).message ?? String(error) : null);
+    return error ? encoder.encode(errorEvent(x.format, error, rt.redactor.text)) : undefined;
+  };
+
+  if (routed.translation || rules.length || rt.hooks.has("onChunk")) {
+    // Read in the upstream's format, rewritten, written in the client's; seen (usage, body) as the client gets it.
+    const collector = new AnswerCollector(maxBody);
+    let events = wireFormat(routed.api)!.decodeStream!(reply.body.body, maxEvent);
+    if (rules.length) events = events.pipeThrough(rewriteEvents(rewriterFor(rules)));
+    if (rt.hooks.has("onChunk")) events = events.pipeThrough(rt.hooks.chunkStream(x.hooks!));
+    const out = events.pipeThrough(
+      new TransformStream<AnswerEvent, AnswerEvent>({
+        transform(ev, out) {
+          collector.add(ev);
+          out.enqueue(ev);
+        },
+      }),
+    ).pipeThrough(clientFormat(api)!.streamEncoder!(request.body))
+      .pipeThrough(new TextEncoderStream());
+    const relayed = relayWeb(out);
+    relayed.observe({
+      chunk: () => {},
+      end: (error) => {
+        if (collector.sawUsage) record.usage = collector.answer.usage;
+        if (bodies) record.response_body = answerJson(collector.answer, collector.cut);
+        return finish(error);
+      },
+    });
+    const headers = routed.translation ? SSE_HEADERS : reply.headers;
+    answered.response = new Response(relayed.body, { status: reply.status, headers });
+    return answered;
+  }
+
+  const format = wireFormat(api);
+  const read = format?.usage;
+  const tap = read ? new UsageTap(read, format?.usageAtStart === true) : undefined;
+  const strip = x.usageAdded ? clientFormat(api)?.stripAddedUsage : undefined;
+  // The start of the stream, for the log's assembled body, read back after the stream ended.
+  const kept = bodies ? new StreamKeeper(maxBody) : undefined;
+  reply.body.observe({
+    chunk(chunk) {
+      tap?.push(chunk);
+      kept?.push(chunk);
+      return strip?.(chunk);
+    },
+    end: (error) => {
+      record.usage = tap?.finish() ?? null;
+      if (kept) record.response_body = kept.answer(api, maxEvent);
+      return finish(error);
+    },
+  });
+  answered.response = new Response(reply.body.body, {
+    status: reply.status,
+    headers: reply.headers,
+  });
+  return answered;
+}
