@@ -5,6 +5,12 @@ export type Json = Record<string, unknown>;
 /** Told the name of each field or block a translation had to drop. */
 export type Drop = (what: string) => void;
 
+/** A count from JSON that may not hold one: the number, or 0. */
+export const count = (v: unknown): number => (typeof v === "number" ? v : 0);
+
+/** The count at `key` of an object that may be missing. */
+export const countIn = (v: unknown, key: string): number => count((v as Json | undefined)?.[key]);
+
 /** `v` when it is an array, else an empty one. */
 export const asArray = (v: unknown): Json[] => (Array.isArray(v) ? v : []);
 

@@ -3,21 +3,17 @@
  * cached input (SPEC §7).
  */
 import type { Usage } from "../neutral.ts";
-import type { Json } from "../json.ts";
-
-export const n = (v: unknown): number => (typeof v === "number" ? v : 0);
-
-export const detail = (v: unknown, key: string): number => n((v as Json | undefined)?.[key]);
+import { count, countIn, type Json } from "../json.ts";
 
 /** OpenAI chat/completions/embeddings usage. */
 export function fromChatUsage(u: Json): Usage {
   return {
-    prompt_tokens: n(u.prompt_tokens),
-    completion_tokens: n(u.completion_tokens),
-    total_tokens: n(u.total_tokens) || n(u.prompt_tokens) + n(u.completion_tokens),
-    cache_read_tokens: detail(u.prompt_tokens_details, "cached_tokens"),
+    prompt_tokens: count(u.prompt_tokens),
+    completion_tokens: count(u.completion_tokens),
+    total_tokens: count(u.total_tokens) || count(u.prompt_tokens) + count(u.completion_tokens),
+    cache_read_tokens: countIn(u.prompt_tokens_details, "cached_tokens"),
     cache_write_tokens: 0,
-    reasoning_tokens: detail(u.completion_tokens_details, "reasoning_tokens"),
+    reasoning_tokens: countIn(u.completion_tokens_details, "reasoning_tokens"),
   };
 }
 

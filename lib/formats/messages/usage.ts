@@ -3,18 +3,17 @@
  * cache reads and writes (SPEC §7), which the neutral prompt tokens include.
  */
 import type { Usage } from "../neutral.ts";
-import type { Json } from "../json.ts";
-import { n } from "../chat/usage.ts";
+import { count, type Json } from "../json.ts";
 
 /** Anthropic usage, merged over a whole answer (message_start + message_delta). */
 export function fromMessagesUsage(u: Json): Usage {
-  const read = n(u.cache_read_input_tokens);
-  const write = n(u.cache_creation_input_tokens);
-  const prompt = n(u.input_tokens) + read + write;
+  const read = count(u.cache_read_input_tokens);
+  const write = count(u.cache_creation_input_tokens);
+  const prompt = count(u.input_tokens) + read + write;
   return {
     prompt_tokens: prompt,
-    completion_tokens: n(u.output_tokens),
-    total_tokens: prompt + n(u.output_tokens),
+    completion_tokens: count(u.output_tokens),
+    total_tokens: prompt + count(u.output_tokens),
     cache_read_tokens: read,
     cache_write_tokens: write,
     reasoning_tokens: 0,

@@ -1,17 +1,16 @@
 /** Usage in the Responses API's shape ⇄ the neutral Usage. */
 import type { Usage } from "../neutral.ts";
-import type { Json } from "../json.ts";
-import { detail, n } from "../chat/usage.ts";
+import { count, countIn, type Json } from "../json.ts";
 
 /** Responses API usage. */
 export function fromResponsesUsage(u: Json): Usage {
   return {
-    prompt_tokens: n(u.input_tokens),
-    completion_tokens: n(u.output_tokens),
-    total_tokens: n(u.total_tokens) || n(u.input_tokens) + n(u.output_tokens),
-    cache_read_tokens: detail(u.input_tokens_details, "cached_tokens"),
+    prompt_tokens: count(u.input_tokens),
+    completion_tokens: count(u.output_tokens),
+    total_tokens: count(u.total_tokens) || count(u.input_tokens) + count(u.output_tokens),
+    cache_read_tokens: countIn(u.input_tokens_details, "cached_tokens"),
     cache_write_tokens: 0,
-    reasoning_tokens: detail(u.output_tokens_details, "reasoning_tokens"),
+    reasoning_tokens: countIn(u.output_tokens_details, "reasoning_tokens"),
   };
 }
 
