@@ -15,6 +15,7 @@ import type { Plugin } from "./plugin.ts";
 import { HookRunner } from "./plugins/hooks.ts";
 import { Cooldowns } from "./routing/cooldown.ts";
 import { ModelTable, type ProviderEntry } from "./routing/resolve.ts";
+import { canServe } from "./formats/translation.ts";
 import { Router } from "./routing/router.ts";
 import { isRoute } from "./server/app.ts";
 import { Keys } from "./server/steps/identify.ts";
@@ -67,7 +68,11 @@ export function createRuntime(config: Config, plugins: readonly Plugin[] = []): 
     cooldowns: new Cooldowns(config.routing.cooldown, cooldowns),
     maxResponseBytes,
   });
-  const models = new ModelTable(config.models, providers);
+  const models = new ModelTable(
+    config.models,
+    providers,
+    (d, api) => canServe(api, d.provider.apis, config.routing.translate),
+  );
   const metrics = new Metrics({
     cooldowns: () => cooldowns.active(),
     knownRoute: isRoute,
@@ -127,7 +132,7 @@ function buildProviders(
         config: pc,
         headers: new HeaderPolicy(pc.headers),
         apis: provider.apis,
-        send: (call) => call.stream ? provider.stream(call) : provider.complete(call),
+        impl: provider,
       });
     } catch (err) {
       problems.push(`providers.${name}: ${(err as Error).message}`);

@@ -37,7 +37,8 @@ export async function attempt(
 ): Promise<Outcome> {
   let reply: UpstreamReply;
   try {
-    const answer = await d.provider.send(call);
+    const impl = d.provider.impl;
+    const answer = await (call.stream ? impl.stream(call) : impl.complete(call));
     reply = answer instanceof Response ? await replyOf(answer, call.stream, maxBytes) : answer;
   } catch (err) {
     const timeout = err instanceof UpstreamFailure && err.kind === "timeout";

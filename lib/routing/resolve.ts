@@ -4,7 +4,7 @@
  */
 import type { Config, ProviderConfig } from "../config/schema.ts";
 import type { Api } from "../api.ts";
-import type { ProviderAnswer, UpstreamCall } from "../providers/types.ts";
+import type { Provider } from "../providers/types.ts";
 import { compileGlob, type Glob } from "../glob.ts";
 import { NameCache } from "../name_cache.ts";
 import type { HeaderPolicy } from "../transforms/headers.ts";
@@ -15,10 +15,10 @@ export interface ProviderEntry {
   config: ProviderConfig;
   /** The provider's header rules, compiled. */
   headers: HeaderPolicy;
-  /** The wire APIs it speaks natively. */
+  /** The wire APIs it speaks natively (the implementation's). */
   apis: readonly Api[];
-  /** Sends a call: streamed when the call asks for a stream. */
-  send(call: UpstreamCall): Promise<ProviderAnswer>;
+  /** The implementation: a built-in provider type's, or a plugin's. */
+  impl: Provider;
 }
 
 /** One place a model can be served: a provider and the model name it is sent as. */
@@ -35,47 +35,79 @@ export interface Deployment {
 
 const GLOB_CHARS = /[*?]/;
 
-export class ModelTable {
-  readonly #exact = new Map<string, Deployment[]>();
-  readonly #globs: { pattern: string; glob: Glob; deployments: Deployment[] }[] = [];
-  /** Glob results by name. */
-  readonly #cache = new NameCache<Deployment[] | null>();
+/** A model entry's deployments, and those of them that serve each API (worked out once). */
+interface Entry {
+  deployments: Deployment[];
+  byApi: Map<Api, Deployment[]>;
+}
 
-  constructor(models: Config["models"], providers: Map<string, ProviderEntry>) {
-    for (const [name, entry] of Object.entries(models)) {
-      const list = (Array.isArray(entry) ? entry : [entry]).map((d, i): Deployment => {
-        const spec = typeof d === "string"
+export class ModelTable {
+  readonly #exact = new Map<string, Entry>();
+  readonly #globs: { pattern: string; glob: Glob; entry: Entry }[] = [];
+  /** Glob results by name. */
+  readonly #cache = new NameCache<Entry | null>();
+
+  /** `serves`: whether a deployment can serve an API (natively, or translated when allowed). */
+  constructor(
+    models: Config["models"],
+    providers: Map<string, ProviderEntry>,
+    readonly serves: (d: Deployment, api: Api) => boolean,
+  ) {
+    for (const [name, spec] of Object.entries(models)) {
+      const list = (Array.isArray(spec) ? spec : [spec]).map((d, i): Deployment => {
+        const one = typeof d === "string"
           ? { provider: d.slice(0, d.indexOf("/")), model: d.slice(d.indexOf("/") + 1), weight: 1 }
           : d;
         return {
-          id: `${spec.provider}/${spec.model}`,
-          provider: providers.get(spec.provider)!,
-          model: spec.model,
-          priority: "priority" in spec && spec.priority !== undefined ? spec.priority : i,
-          weight: spec.weight,
+          id: `${one.provider}/${one.model}`,
+          provider: providers.get(one.provider)!,
+          model: one.model,
+          priority: "priority" in one && one.priority !== undefined ? one.priority : i,
+          weight: one.weight,
         };
       });
       // Sorted once here (stably: equal priorities keep the file's order), so routing need not.
       list.sort((a, b) => a.priority - b.priority);
+      const entry: Entry = { deployments: list, byApi: new Map() };
       if (GLOB_CHARS.test(name)) {
-        this.#globs.push({ pattern: name, glob: compileGlob(name), deployments: list });
-      } else this.#exact.set(name, list);
+        this.#globs.push({ pattern: name, glob: compileGlob(name), entry });
+      } else this.#exact.set(name, entry);
     }
     const literal = (p: string) => p.replace(/[*?]/g, "").length;
     // Stable sort: equally specific globs keep the file's order.
     this.#globs.sort((a, b) => literal(b.pattern) - literal(a.pattern));
   }
 
-  /** The deployments serving `model`, or undefined when no entry matches. */
-  resolve(model: string): Deployment[] | undefined {
+  #entry(model: string): Entry | undefined {
     const exact = this.#exact.get(model);
     if (exact) return exact;
     let found = this.#cache.get(model);
     if (found === undefined) {
-      found = this.#globs.find((g) => g.glob.test(model))?.deployments ?? null;
+      found = this.#globs.find((g) => g.glob.test(model))?.entry ?? null;
       this.#cache.set(model, found);
     }
     return found ?? undefined;
+  }
+
+  /** Every deployment of `model`, or undefined when no entry matches. */
+  resolve(model: string): Deployment[] | undefined {
+    return this.#entry(model)?.deployments;
+  }
+
+  /**
+   * The deployments of `model` that serve `api` (all of them when every one
+   * does); undefined when no entry matches, empty when none serves it.
+   */
+  serving(model: string, api: Api): Deployment[] | undefined {
+    const entry = this.#entry(model);
+    if (!entry) return undefined;
+    let list = entry.byApi.get(api);
+    if (!list) {
+      const all = entry.deployments;
+      list = all.every((d) => this.serves(d, api)) ? all : all.filter((d) => this.serves(d, api));
+      entry.byApi.set(api, list);
+    }
+    return list;
   }
 
   /** Every configured name, globs included, for error messages. */
@@ -91,8 +123,10 @@ export class ModelTable {
   /** Every (model entry, deployments) pair, for health reports. */
   entries(): [string, Deployment[]][] {
     return [
-      ...this.#exact.entries(),
-      ...this.#globs.map((g): [string, Deployment[]] => [g.pattern, g.deployments]),
+      ...[...this.#exact.entries()].map((
+        [name, e],
+      ): [string, Deployment[]] => [name, e.deployments]),
+      ...this.#globs.map((g): [string, Deployment[]] => [g.pattern, g.entry.deployments]),
     ];
   }
 }

@@ -4,7 +4,6 @@ import { ProxyError } from "../../errors.ts";
 import { APIS } from "../../api.ts";
 import { estimateTokens } from "../../formats/neutral.ts";
 import { allPromptText } from "../../formats/text.ts";
-import { canServe } from "../../formats/translation.ts";
 import type { Deployment } from "../../routing/resolve.ts";
 import type { Runtime } from "../../runtime.ts";
 import type { Answered, Exchange, Next } from "../exchange.ts";
@@ -31,16 +30,15 @@ export async function resolveModel(x: Exchange, next: Next): Promise<Answered> {
 
 /** The deployments of `model` that serve `api`; 404 for a model no entry matches. */
 export function deploymentsFor(rt: Runtime, api: Api, model: string): readonly Deployment[] {
-  const all = rt.models.resolve(model);
-  if (!all) {
+  const serving = rt.models.serving(model, api);
+  if (!serving) {
     throw new ProxyError(
       404,
       `unknown model '${model}'; configured: ${rt.models.names().join(", ")}`,
       "model_not_found",
     );
   }
-  const serves = (d: Deployment) => canServe(api, d.provider.apis, rt.config.routing.translate);
-  return all.every(serves) ? all : all.filter(serves);
+  return serving;
 }
 
 /** `count_tokens` for a model no Anthropic deployment serves: a local estimate (~4 characters a token). */

@@ -1,10 +1,13 @@
 /**
  * The route step: the request routed through its deployments in order, and
- * the answer made the client's.
+ * the answer made the client's — an upstream's refusal, a whole JSON answer,
+ * or a stream, each in its own module.
  */
 import { forwardableHeaders } from "../../transforms/headers.ts";
 import type { Answered, Exchange } from "../exchange.ts";
-import { respond } from "../respond.ts";
+import { respondError } from "../respond_error.ts";
+import { respondJson } from "../respond_json.ts";
+import { respondStream } from "../respond_stream.ts";
 
 export async function routeRequest(x: Exchange): Promise<Answered> {
   const { rt, record } = x;
@@ -22,5 +25,9 @@ export async function routeRequest(x: Exchange): Promise<Answered> {
   record.provider = routed.deployment.provider.name;
   record.upstream_model = routed.model;
   x.hooks!.deployment = { provider: record.provider, model: routed.model };
-  return await respond(x, routed);
+  const { outcome } = routed;
+  if (!outcome.ok) return respondError(x, routed, outcome);
+  return outcome.reply.kind === "whole"
+    ? await respondJson(x, routed, outcome.reply)
+    : respondStream(x, routed, outcome.reply);
 }
