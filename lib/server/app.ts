@@ -5,7 +5,6 @@
  */
 import type { Api, ErrorFormat } from "../api.ts";
 import { MethodNotAllowed, ProxyError } from "../errors.ts";
-import { newRecord } from "../observe/record.ts";
 import type { Runtime } from "../runtime.ts";
 import type { Endpoint, Exchange, Next } from "./exchange.ts";
 import { health, ready } from "./handlers/health.ts";
@@ -61,22 +60,6 @@ export function isRoute(path: string): boolean {
   return ROUTES.has(path);
 }
 
-const PRINTABLE_ASCII = /^[\x20-\x7e]{1,128}$/;
-
-/** The client's request id when it is a sane one (1–128 printable ASCII characters), else a fresh one. */
-function requestId(given: string | null): string {
-  return given !== null && PRINTABLE_ASCII.test(given) ? given : crypto.randomUUID();
-}
-
-/** Path and query of an absolute request URL, without a URL object's parsing. */
-function splitUrl(url: string): { path: string; query: string } {
-  const start = url.indexOf("/", url.indexOf("//") + 2);
-  const q = url.indexOf("?", start);
-  return q < 0
-    ? { path: url.slice(start), query: "" }
-    : { path: url.slice(start, q), query: url.slice(q) };
-}
-
 /** The request handler. */
 export function createApp(rt: Runtime): (req: Request) => Promise<Response> {
   // Every route and method's endpoint, built once: a model-routed API's pipeline holds only the steps the config uses.
@@ -112,17 +95,5 @@ export function createApp(rt: Runtime): (req: Request) => Promise<Response> {
     return next();
   };
 
-  const handle = requestPipeline(route);
-  return async (req) => {
-    const { path, query } = splitUrl(req.url);
-    const x: Exchange = {
-      rt,
-      req,
-      path,
-      query,
-      format: ROUTES.get(path)?.format ?? "openai",
-      record: newRecord(requestId(req.headers.get("x-request-id")), req.method, path),
-    };
-    return (await handle(x)).response;
-  };
+  return requestPipeline(rt, route, (path) => ROUTES.get(path)?.format ?? "openai");
 }

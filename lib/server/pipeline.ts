@@ -7,27 +7,62 @@
  *   record → route → identify → body → onRequest hooks → transforms → cache
  *     → stream usage → log body → resolve → splitter → route & respond
  */
-import type { Api } from "../api.ts";
+import type { Api, ErrorFormat } from "../api.ts";
+import { newRecord } from "../observe/record.ts";
 import type { Runtime } from "../runtime.ts";
 import { type Answered, compose, type Exchange, type Step } from "./exchange.ts";
 import { answerCache } from "./steps/cache.ts";
 import { identify } from "./steps/identify.ts";
 import { record } from "./steps/record.ts";
-import { logRequestBody } from "./steps/log_body.ts";
-import { readRequest } from "./steps/read_request.ts";
-import { requestHooks } from "./steps/request_hooks.ts";
-import { resolveModel } from "./steps/resolve.ts";
-import { routeRequest } from "./steps/route.ts";
+import {
+  askForStreamUsage,
+  logRequestBody,
+  readRequest,
+  requestHooks,
+  transformRequest,
+} from "./steps/request.ts";
+import { resolveModel, routeRequest } from "./steps/route.ts";
 import { split } from "./steps/split.ts";
-import { askForStreamUsage } from "./steps/stream_usage.ts";
-import { transformRequest } from "./steps/transform.ts";
 
 /**
- * Every request: its record around everything, its route and method matched
- * (`route`, the route table's step), its caller identified, then its endpoint.
+ * The request handler: every request's exchange, then its record around
+ * everything, its route and method matched (`route`, the route table's
+ * step), its caller identified, then its endpoint.
  */
-export function requestPipeline(route: Step): (x: Exchange) => Promise<Answered> {
-  return compose([record, route, identify], (x) => x.endpoint!.handle(x));
+export function requestPipeline(
+  rt: Runtime,
+  route: Step,
+  formatOf: (path: string) => ErrorFormat,
+): (req: Request) => Promise<Response> {
+  const run = compose([record, route, identify], (x) => x.endpoint!.handle(x));
+  return async (req) => {
+    const { path, query } = splitUrl(req.url);
+    const x: Exchange = {
+      rt,
+      req,
+      path,
+      query,
+      format: formatOf(path),
+      record: newRecord(requestId(req.headers.get("x-request-id")), req.method, path),
+    };
+    return (await run(x)).response;
+  };
+}
+
+const PRINTABLE_ASCII = /^[\x20-\x7e]{1,128}$/;
+
+/** The client's request id when it is a sane one (1–128 printable ASCII characters), else a fresh one. */
+function requestId(given: string | null): string {
+  return given !== null && PRINTABLE_ASCII.test(given) ? given : crypto.randomUUID();
+}
+
+/** Path and query of an absolute request URL, without a URL object's parsing. */
+function splitUrl(url: string): { path: string; query: string } {
+  const start = url.indexOf("/", url.indexOf("//") + 2);
+  const q = url.indexOf("?", start);
+  return q < 0
+    ? { path: url.slice(start), query: "" }
+    : { path: url.slice(start, q), query: url.slice(q) };
 }
 
 /** The handler of one model-routed API, built once per runtime from what its config uses. */

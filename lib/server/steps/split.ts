@@ -9,7 +9,7 @@ import { Companion, companionText, spliceJson, spliceStream } from "../../splitt
 import { rewriterFor } from "../../transforms/response_regex.ts";
 import { forwardableHeaders } from "../../transforms/headers.ts";
 import type { Answered, Exchange, Next } from "../exchange.ts";
-import { deploymentsFor } from "./resolve.ts";
+import { deploymentsFor } from "./route.ts";
 
 export async function split(x: Exchange, next: Next): Promise<Answered> {
   const { rt } = x;
