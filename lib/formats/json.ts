@@ -42,3 +42,8 @@ export function keepOnly(
     return false;
   });
 }
+
+/** Reports each of `keys` that `body` sets: fields the other side has no place for. */
+export function dropFields(body: Json, keys: readonly string[], drop: Drop): void {
+  for (const k of keys) if (body[k] !== undefined && body[k] !== null) drop(k);
+}

@@ -65,6 +65,30 @@ export type AnswerEvent =
   | { type: "usage"; usage: Partial<Usage> }
   | { type: "finish"; stop: StopReason; stopSequence?: string | null };
 
+/**
+ * A stream's tool calls as neutral events number them (0, 1, …), found by
+ * the wire's own key for each (a block index, an output index).
+ */
+export class ToolIndexes {
+  readonly #byKey = new Map<number, number>();
+
+  /** The event that opens a call under `key`. */
+  open(key: number, id: string, name: string): AnswerEvent {
+    const index = this.#byKey.size;
+    this.#byKey.set(key, index);
+    return { type: "tool_call", index, id, name };
+  }
+
+  /** The neutral index of the call under `key`, if one was opened. */
+  of(key: number): number | undefined {
+    return this.#byKey.get(key);
+  }
+
+  get size(): number {
+    return this.#byKey.size;
+  }
+}
+
 export function emptyUsage(): Usage {
   return {
     prompt_tokens: 0,

@@ -5,17 +5,25 @@
 import type { Usage } from "../neutral.ts";
 import { count, countIn, type Json } from "../json.ts";
 
-/** OpenAI chat/completions/embeddings usage. */
-export function fromChatUsage(u: Json): Usage {
-  return {
-    prompt_tokens: count(u.prompt_tokens),
-    completion_tokens: count(u.completion_tokens),
-    total_tokens: count(u.total_tokens) || count(u.prompt_tokens) + count(u.completion_tokens),
-    cache_read_tokens: countIn(u.prompt_tokens_details, "cached_tokens"),
+/**
+ * A reader of OpenAI's usage objects, which name the same counts two ways:
+ * chat's `prompt_tokens`/`completion_tokens`, the Responses API's
+ * `input_tokens`/`output_tokens`, each with its `…_details`.
+ */
+export function openAIUsage(input: string, output: string): (u: Json) => Usage {
+  const [i, o] = [`${input}_tokens`, `${output}_tokens`];
+  return (u) => ({
+    prompt_tokens: count(u[i]),
+    completion_tokens: count(u[o]),
+    total_tokens: count(u.total_tokens) || count(u[i]) + count(u[o]),
+    cache_read_tokens: countIn(u[`${i}_details`], "cached_tokens"),
     cache_write_tokens: 0,
-    reasoning_tokens: countIn(u.completion_tokens_details, "reasoning_tokens"),
-  };
+    reasoning_tokens: countIn(u[`${o}_details`], "reasoning_tokens"),
+  });
 }
+
+/** OpenAI chat/completions/embeddings usage. */
+export const fromChatUsage = openAIUsage("prompt", "completion");
 
 /** Usage in OpenAI's shape, cached and reasoning tokens in their detail objects. */
 export function chatUsage(u: Usage): Record<string, unknown> {

@@ -5,7 +5,7 @@
  * dropped and reported through `drop`, never an error.
  */
 import { DEFAULT_MAX_TOKENS } from "../../api.ts";
-import { asArray, type Drop, type Json, keepOnly, parseArguments } from "../json.ts";
+import { asArray, type Drop, dropFields, type Json, keepOnly, parseArguments } from "../json.ts";
 import { contentText } from "../text.ts";
 
 /** Anthropic thinking budgets for OpenAI's `reasoning_effort` levels. */
@@ -144,8 +144,9 @@ export function chatToMessages(chat: Json, drop: Drop): Json {
       }
     }
   }
-  for (
-    const k of [
+  dropFields(
+    chat,
+    [
       "n",
       "logprobs",
       "top_logprobs",
@@ -154,10 +155,9 @@ export function chatToMessages(chat: Json, drop: Drop): Json {
       "seed",
       "response_format",
       "logit_bias",
-    ]
-  ) {
-    if (chat[k] !== undefined && chat[k] !== null) drop(k);
-  }
+    ],
+    drop,
+  );
   return out;
 }
 
@@ -274,17 +274,17 @@ export function messagesToChat(body: Json, drop: Drop): Json {
   if (thinking?.type === "enabled") {
     out.reasoning_effort = effortFor(Number(thinking.budget_tokens ?? 0));
   } else if (thinking && thinking.type !== "disabled") drop(`thinking of type '${thinking.type}'`);
-  for (
-    const k of [
+  dropFields(
+    body,
+    [
       "top_k",
       "context_management",
       "output_config",
       "container",
       "mcp_servers",
       "service_tier",
-    ]
-  ) {
-    if (body[k] !== undefined) drop(k);
-  }
+    ],
+    drop,
+  );
   return out;
 }

@@ -5,7 +5,7 @@
  * events and written from them.
  */
 import type { AnswerEvent } from "../neutral.ts";
-import { emptyUsage, mergeUsage } from "../neutral.ts";
+import { emptyUsage, mergeUsage, ToolIndexes } from "../neutral.ts";
 import { eventJson, type EventSourceMessage } from "../sse.ts";
 import type { Json } from "../json.ts";
 import { midStreamError } from "../../errors.ts";
@@ -17,7 +17,7 @@ export function messagesStreamDecoder(): TransformStream<EventSourceMessage, Ans
   /** Usage arrives in parts (message_start, then message_delta): merged key by key. */
   const usage: Json = {};
   /** Anthropic block index → neutral tool index, for tool_use blocks. */
-  const tools = new Map<number, number>();
+  const tools = new ToolIndexes();
   const merge = (u: unknown) => {
     for (const [k, v] of Object.entries((u ?? {}) as Json)) if (v !== null) usage[k] = v;
   };
@@ -40,14 +40,7 @@ export function messagesStreamDecoder(): TransformStream<EventSourceMessage, Ans
         case "content_block_start": {
           const b = (ev.content_block ?? {}) as Json;
           if (b.type === "tool_use" || b.type === "server_tool_use") {
-            const index = tools.size;
-            tools.set(Number(ev.index), index);
-            out.enqueue({
-              type: "tool_call",
-              index,
-              id: String(b.id ?? ""),
-              name: String(b.name ?? ""),
-            });
+            out.enqueue(tools.open(Number(ev.index), String(b.id ?? ""), String(b.name ?? "")));
           } else if (b.type === "text" && b.text) {
             out.enqueue({ type: "text", text: String(b.text) });
           }
@@ -61,7 +54,7 @@ export function messagesStreamDecoder(): TransformStream<EventSourceMessage, Ans
           } else if (d.type === "signature_delta") {
             out.enqueue({ type: "signature", signature: String(d.signature ?? "") });
           } else if (d.type === "input_json_delta") {
-            const index = tools.get(Number(ev.index));
+            const index = tools.of(Number(ev.index));
             if (index !== undefined) {
               out.enqueue({ type: "tool_args", index, arguments: String(d.partial_json ?? "") });
             }

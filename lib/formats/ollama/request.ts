@@ -2,7 +2,7 @@
  * Ollama's native API (https://github.com/ollama/ollama/blob/main/docs/api.md):
  * `/api/chat` requests from chat-shaped ones, `/api/embed` from OpenAI embeddings requests.
  */
-import { asArray, type Drop, type Json, parseArguments } from "../json.ts";
+import { asArray, type Drop, dropFields, type Json, parseArguments } from "../json.ts";
 import { contentText } from "../text.ts";
 
 /** Clients may name Ollama models `ollama/llama3`; Ollama knows them as `llama3`. */
@@ -57,9 +57,7 @@ export function chatToOllama(chat: Json, drop: Drop): Json {
     out.format = (format.json_schema as Json | undefined)?.schema;
   }
   if (chat.reasoning_effort) out.think = true;
-  for (const k of ["n", "logprobs", "tool_choice", "presence_penalty", "frequency_penalty"]) {
-    if (chat[k] !== undefined && chat[k] !== null) drop(k);
-  }
+  dropFields(chat, ["n", "logprobs", "tool_choice", "presence_penalty", "frequency_penalty"], drop);
   return out;
 }
 

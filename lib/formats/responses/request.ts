@@ -3,7 +3,7 @@
  * chat-shaped requests, stateless (history replayed in `input`).
  */
 import { ProxyError } from "../../errors.ts";
-import { asArray, type Drop, type Json } from "../json.ts";
+import { asArray, type Drop, dropFields, type Json } from "../json.ts";
 
 /** Input content parts as chat content parts. */
 function chatParts(content: unknown, drop: Drop): string | Json[] {
@@ -106,17 +106,17 @@ export function responsesToChat(body: Json, drop: Drop): Json {
       json_schema: { name: format.name, schema: format.schema, strict: format.strict },
     };
   } else if (format?.type === "json_object") out.response_format = { type: "json_object" };
-  for (
-    const k of [
+  dropFields(
+    body,
+    [
       "include",
       "prompt_cache_key",
       "client_metadata",
       "truncation",
       "service_tier",
       "background",
-    ]
-  ) {
-    if (body[k] !== undefined) drop(k);
-  }
+    ],
+    drop,
+  );
   return out;
 }

@@ -4,7 +4,7 @@
  * sequence, one output item per block, each opened, filled and closed.
  */
 import type { AnswerEvent, Block, StopReason } from "../neutral.ts";
-import { emptyUsage, mergeUsage, newId } from "../neutral.ts";
+import { emptyUsage, mergeUsage, newId, ToolIndexes } from "../neutral.ts";
 import { eventJson, type EventSourceMessage, sse } from "../sse.ts";
 import type { Json } from "../json.ts";
 import { midStreamError } from "../../errors.ts";
@@ -13,7 +13,7 @@ import { fromResponsesUsage } from "./usage.ts";
 
 export function responsesStreamDecoder(): TransformStream<EventSourceMessage, AnswerEvent> {
   /** output_index → neutral tool index, for function_call items. */
-  const tools = new Map<number, number>();
+  const tools = new ToolIndexes();
   return new TransformStream<EventSourceMessage, AnswerEvent>({
     transform(message, out) {
       const ev = eventJson(message);
@@ -37,18 +37,17 @@ export function responsesStreamDecoder(): TransformStream<EventSourceMessage, An
         case "response.output_item.added": {
           const item = (ev.item ?? {}) as Json;
           if (item.type !== "function_call") break;
-          const index = tools.size;
-          tools.set(Number(ev.output_index), index);
-          out.enqueue({
-            type: "tool_call",
-            index,
-            id: String(item.call_id ?? ""),
-            name: String(item.name ?? ""),
-          });
+          out.enqueue(
+            tools.open(
+              Number(ev.output_index),
+              String(item.call_id ?? ""),
+              String(item.name ?? ""),
+            ),
+          );
           break;
         }
         case "response.function_call_arguments.delta": {
-          const index = tools.get(Number(ev.output_index));
+          const index = tools.of(Number(ev.output_index));
           if (index !== undefined) {
             out.enqueue({ type: "tool_args", index, arguments: String(ev.delta ?? "") });
           }
@@ -163,27 +162,26 @@ export function responsesStreamEncoder(request: Json): TransformStream<AnswerEve
           emit(out, "response.created", { response: response("in_progress", false) });
           emit(out, "response.in_progress", { response: response("in_progress", false) });
           break;
-        case "text": {
-          const f = open?.kind === "text" ? open : start(out, { type: "text", text: "" });
-          f.text += ev.text;
-          emit(out, "response.output_text.delta", {
-            item_id: f.item.id,
-            output_index: output.indexOf(f.item),
-            content_index: 0,
-            delta: ev.text,
-            logprobs: [],
-          });
-          break;
-        }
+        case "text":
         case "reasoning": {
-          const f = open?.kind === "reasoning" ? open : start(out, { type: "reasoning", text: "" });
+          // Text fills a message's output_text part, reasoning a reasoning item's summary.
+          const f = open?.kind === ev.type ? open : start(out, { type: ev.type, text: "" });
           f.text += ev.text;
-          emit(out, "response.reasoning_summary_text.delta", {
-            item_id: f.item.id,
-            output_index: output.indexOf(f.item),
-            summary_index: 0,
-            delta: ev.text,
-          });
+          const at = { item_id: f.item.id, output_index: output.indexOf(f.item) };
+          if (ev.type === "text") {
+            emit(out, "response.output_text.delta", {
+              ...at,
+              content_index: 0,
+              delta: ev.text,
+              logprobs: [],
+            });
+          } else {
+            emit(out, "response.reasoning_summary_text.delta", {
+              ...at,
+              summary_index: 0,
+              delta: ev.text,
+            });
+          }
           break;
         }
         case "tool_call":
