@@ -49,6 +49,11 @@ export function midStreamError(error: unknown): UpstreamFailure {
   return new UpstreamFailure("network", `upstream error mid-stream: ${message}`);
 }
 
+/** An upstream's stream that closed cleanly before its end marker: cut short, not complete. */
+export function cutShort(marker: string): UpstreamFailure {
+  return new UpstreamFailure("network", `upstream stream ended before ${marker}`);
+}
+
 /** 405: the route exists but not for this method. */
 export class MethodNotAllowed extends ProxyError {
   constructor(readonly allow: string[]) {

@@ -28,3 +28,12 @@ export function shapeCheck(shape: z.ZodType): (body: Record<string, unknown>) =>
     );
   };
 }
+
+/** A 400 for content a translation has no way to carry to this provider: never dropped unsaid. */
+export function untranslatable(what: string): ProxyError {
+  return new ProxyError(
+    400,
+    `the request cannot be translated for this model's provider: ${what}`,
+    "untranslatable_content",
+  );
+}

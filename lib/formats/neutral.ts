@@ -14,7 +14,11 @@ export interface Usage {
   reasoning_tokens: number;
 }
 
-/** Why the answer ended, in Anthropic's finer-grained terms. */
+/**
+ * Why the answer ended, in Anthropic's finer-grained terms; `content_filter`
+ * is a provider's filter, `refusal` the model's own, `context_window` the
+ * context running out (Anthropic's `model_context_window_exceeded`).
+ */
 export type StopReason =
   | "end_turn"
   | "max_tokens"
@@ -22,17 +26,28 @@ export type StopReason =
   | "tool_use"
   | "content_filter"
   | "pause_turn"
-  | "refusal";
+  | "refusal"
+  | "context_window";
 
 export interface TextBlock {
   type: "text";
   text: string;
 }
+/** A refusal the model wrote instead of an answer (OpenAI's `refusal`). */
+export interface RefusalBlock {
+  type: "refusal";
+  text: string;
+}
 export interface ReasoningBlock {
   type: "reasoning";
   text: string;
-  /** Anthropic's thinking signature, kept so a replayed turn stays valid. */
+  /** Anthropic's thinking signature: the block must come back with it for a replayed turn to be valid. */
   signature?: string;
+}
+/** Reasoning a provider keeps encrypted (Anthropic's `redacted_thinking`): it comes back as it went. */
+export interface RedactedReasoningBlock {
+  type: "redacted_reasoning";
+  data: string;
 }
 export interface ToolCallBlock {
   type: "tool_call";
@@ -40,8 +55,15 @@ export interface ToolCallBlock {
   name: string;
   /** The arguments as JSON text, exactly as the model produced them. */
   arguments: string;
+  /** Gemini's thought signature for this call: it must come back with the call. */
+  signature?: string;
 }
-export type Block = TextBlock | ReasoningBlock | ToolCallBlock;
+export type Block =
+  | TextBlock
+  | RefusalBlock
+  | ReasoningBlock
+  | RedactedReasoningBlock
+  | ToolCallBlock;
 
 /** A whole answer. */
 export interface Answer {
@@ -58,9 +80,11 @@ export interface Answer {
 export type AnswerEvent =
   | { type: "start"; id: string; model: string; created: number }
   | { type: "text"; text: string }
+  | { type: "refusal"; text: string }
   | { type: "reasoning"; text: string }
   | { type: "signature"; signature: string }
-  | { type: "tool_call"; index: number; id: string; name: string }
+  | { type: "redacted_reasoning"; data: string }
+  | { type: "tool_call"; index: number; id: string; name: string; signature?: string }
   | { type: "tool_args"; index: number; arguments: string }
   | { type: "usage"; usage: Partial<Usage> }
   | { type: "finish"; stop: StopReason; stopSequence?: string | null };
@@ -162,7 +186,7 @@ export class AnswerCollector {
   add(ev: AnswerEvent): void {
     const a = this.answer;
     const last = a.blocks.at(-1);
-    if (ev.type === "text" || ev.type === "reasoning") {
+    if (ev.type === "text" || ev.type === "reasoning" || ev.type === "refusal") {
       const kept = this.#keep(ev.text);
       if (kept !== ev.text) ev = { ...ev, text: kept };
     } else if (ev.type === "tool_args") {
@@ -179,9 +203,16 @@ export class AnswerCollector {
         if (last?.type === "text") last.text += ev.text;
         else a.blocks.push({ type: "text", text: ev.text });
         break;
+      case "refusal":
+        if (last?.type === "refusal") last.text += ev.text;
+        else a.blocks.push({ type: "refusal", text: ev.text });
+        break;
       case "reasoning":
-        if (last?.type === "reasoning") last.text += ev.text;
+        if (last?.type === "reasoning" && last.signature === undefined) last.text += ev.text;
         else a.blocks.push({ type: "reasoning", text: ev.text });
+        break;
+      case "redacted_reasoning":
+        a.blocks.push({ type: "redacted_reasoning", data: ev.data });
         break;
       case "signature":
         if (last?.type === "reasoning") last.signature = (last.signature ?? "") + ev.signature;
@@ -189,6 +220,7 @@ export class AnswerCollector {
         break;
       case "tool_call": {
         const block: ToolCallBlock = { type: "tool_call", id: ev.id, name: ev.name, arguments: "" };
+        if (ev.signature) block.signature = ev.signature;
         this.#tools.set(ev.index, block);
         a.blocks.push(block);
         break;

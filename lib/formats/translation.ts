@@ -11,7 +11,8 @@ import { shapeCheck, text } from "./check.ts";
 import type { ClientFormat, WireFormat } from "./format.ts";
 import { clientFormat, wireFormat } from "./index.ts";
 import type { Drop, Json } from "./json.ts";
-import { emptyUsage, mergeUsage, type Usage } from "./neutral.ts";
+import { type AnswerEvent, emptyUsage, mergeUsage, type Usage } from "./neutral.ts";
+import { asksForJson, structuredAnswer, structuredEvents } from "./messages/from_chat.ts";
 import { embeddingsToOllama } from "./ollama/request.ts";
 import { ollamaToEmbeddings } from "./ollama/answer.ts";
 
@@ -23,6 +24,8 @@ export interface Translation {
   request(body: Json, drop: Drop): Json;
   /** The provider's JSON answer as the client's, and its usage as the provider counted it. */
   answer(json: Json, request: Json): { body: Json; usage: Usage | null };
+  /** What the provider's streamed events need before the client's encoder sees them, if anything. */
+  events?(request: Json): TransformStream<AnswerEvent, AnswerEvent> | undefined;
 }
 
 /** Which provider APIs each client API can be translated to, preferred first. */
@@ -46,8 +49,13 @@ export function canServe(client: Api, apis: readonly Api[], translate: boolean):
   return apis.includes(client) || (translate && translationFor(client, apis) !== null);
 }
 
-/** Conversations: chat ⇄ messages, the Responses API to either, any of them to Ollama. */
+/**
+ * Conversations: chat ⇄ messages, the Responses API to either, any of them
+ * to Ollama. A JSON answer asked of Anthropic comes back through a forced
+ * tool (see messages/from_chat.ts): its input is turned back into the answer's text.
+ */
 function conversation(api: Api, client: ClientFormat, provider: WireFormat): Translation {
+  const viaTool = api === "messages";
   return {
     api,
     request(body, drop) {
@@ -55,9 +63,11 @@ function conversation(api: Api, client: ClientFormat, provider: WireFormat): Tra
       return provider.fromChat!(client.toChat!(body, drop), drop);
     },
     answer(json, request) {
-      const answer = provider.decodeAnswer!(json);
+      let answer = provider.decodeAnswer!(json);
+      if (viaTool && asksForJson(request)) answer = structuredAnswer(answer);
       return { body: client.encodeAnswer!(answer, request), usage: answer.usage };
     },
+    events: (request) => viaTool && asksForJson(request) ? structuredEvents() : undefined,
   };
 }
 

@@ -40,6 +40,8 @@ export function respondStream(x: Exchange, routed: Routed, reply: StreamReply): 
     // Read in the upstream's format, rewritten, written in the client's; seen (usage, body) as the client gets it.
     const collector = new AnswerCollector(maxBody);
     let events = wireFormat(routed.api)!.decodeStream!(reply.body.body, maxEvent);
+    const adapt = routed.translation?.events?.(request.body);
+    if (adapt) events = events.pipeThrough(adapt);
     if (rules.length) events = events.pipeThrough(rewriteEvents(rewriterFor(rules)));
     if (rt.hooks.has("onChunk")) events = events.pipeThrough(rt.hooks.chunkStream(x.hooks!));
     const out = events.pipeThrough(

@@ -1,6 +1,7 @@
 import { assertEquals } from "../support/assert.ts";
 import { clientRequest } from "../support/fixtures.ts";
-import { chatToMessages, messagesToChat } from "../../lib/formats/messages/request.ts";
+import { chatToMessages } from "../../lib/formats/messages/from_chat.ts";
+import { messagesToChat } from "../../lib/formats/messages/to_chat.ts";
 import { chatToOllama } from "../../lib/formats/ollama/request.ts";
 
 function dropped() {
@@ -191,6 +192,7 @@ Deno.test("chat → ollama: LangChain's request (fixture), options, images, tool
       content: "",
       tool_calls: [{ function: { name: "f", arguments: { a: 1 } } }],
     },
-    { role: "tool", content: "done" },
+    // Ollama's tool messages name the tool whose result they carry.
+    { role: "tool", content: "done", tool_name: "f" },
   ]);
 });

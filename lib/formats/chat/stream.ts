@@ -4,26 +4,31 @@
  * read into neutral events and written from them.
  */
 import type { AnswerEvent } from "../neutral.ts";
-import type { Json } from "../json.ts";
+import { asArray, type Json } from "../json.ts";
 import { emptyUsage, mergeUsage } from "../neutral.ts";
 import { eventJson, type EventSourceMessage } from "../sse.ts";
-import { midStreamError } from "../../errors.ts";
-import { chatStopReason, FINISH, reasoning, text } from "./answer.ts";
+import { cutShort, midStreamError } from "../../errors.ts";
+import {
+  chatStopReason,
+  FINISH,
+  reasoning,
+  SIGNED_FORMAT,
+  text,
+  thoughtSignature,
+} from "./answer.ts";
 import { chatUsage, fromChatUsage } from "./usage.ts";
 
-/** A streamed completion's SSE messages to neutral events. */
+/** A streamed completion's SSE messages to neutral events; one that ends before its finish is a failure. */
 export function chatStreamDecoder(): TransformStream<EventSourceMessage, AnswerEvent> {
   let started = false;
+  let ended = false;
   /** OpenAI tool call index → whether its start was announced. */
   const calls = new Set<number>();
   return new TransformStream<EventSourceMessage, AnswerEvent>({
     transform(message, out) {
-      if (message.data === "[DONE]") return;
+      if (message.data === "[DONE]") return void (ended = true);
       const chunk = eventJson(message);
-      if (chunk.error) {
-        const err = chunk.error as Json;
-        throw midStreamError(err);
-      }
+      if (chunk.error) throw midStreamError(chunk.error);
       if (!started) {
         started = true;
         out.enqueue({
@@ -33,13 +38,31 @@ export function chatStreamDecoder(): TransformStream<EventSourceMessage, AnswerE
           created: Number(chunk.created ?? 0),
         });
       }
-      for (const choice of (chunk.choices as Json[] | undefined) ?? []) {
+      for (const choice of asArray(chunk.choices)) {
         const delta = (choice.delta ?? {}) as Json;
-        const thought = reasoning(delta);
-        if (thought) out.enqueue({ type: "reasoning", text: thought });
+        const details = asArray(delta.reasoning_details);
+        // OpenRouter sends its reasoning twice, as text and as details: the details carry the signatures.
+        if (details.length === 0) {
+          const thought = reasoning(delta);
+          if (thought) out.enqueue({ type: "reasoning", text: thought });
+        }
+        for (const d of details) {
+          if (d.type === "reasoning.encrypted" && typeof d.data === "string") {
+            out.enqueue({ type: "redacted_reasoning", data: d.data });
+            continue;
+          }
+          const said = String(d.text ?? d.summary ?? "");
+          if (said) out.enqueue({ type: "reasoning", text: said });
+          if (typeof d.signature === "string" && d.signature) {
+            out.enqueue({ type: "signature", signature: d.signature });
+          }
+        }
         const said = text(delta.content);
         if (said) out.enqueue({ type: "text", text: said });
-        for (const call of (delta.tool_calls as Json[] | undefined) ?? []) {
+        if (typeof delta.refusal === "string" && delta.refusal) {
+          out.enqueue({ type: "refusal", text: delta.refusal });
+        }
+        for (const call of asArray(delta.tool_calls)) {
           const index = Number(call.index ?? 0);
           const fn = (call.function ?? {}) as Json;
           if (!calls.has(index)) {
@@ -49,6 +72,7 @@ export function chatStreamDecoder(): TransformStream<EventSourceMessage, AnswerE
               index,
               id: String(call.id ?? ""),
               name: String(fn.name ?? ""),
+              ...(thoughtSignature(call) ? { signature: thoughtSignature(call) } : {}),
             });
           }
           if (typeof fn.arguments === "string" && fn.arguments !== "") {
@@ -56,10 +80,14 @@ export function chatStreamDecoder(): TransformStream<EventSourceMessage, AnswerE
           }
         }
         if (choice.finish_reason) {
+          ended = true;
           out.enqueue({ type: "finish", stop: chatStopReason(choice.finish_reason) });
         }
       }
       if (chunk.usage) out.enqueue({ type: "usage", usage: fromChatUsage(chunk.usage as Json) });
+    },
+    flush() {
+      if (!ended) throw cutShort("a finish_reason or data: [DONE]");
     },
   });
 }
@@ -76,6 +104,9 @@ export function chatStreamEncoder(
   let head = { id: "", created: 0, model: "" };
   const usage = emptyUsage();
   let finished = false;
+  /** Reasoning blocks so far, numbered as `reasoning_details` number them, and the open one's text. */
+  let thoughts = 0;
+  let thought: string | null = null;
   const event = (choices: unknown[], extra: Record<string, unknown> = {}) =>
     `data: ${
       JSON.stringify({
@@ -92,6 +123,10 @@ export function chatStreamEncoder(
     event([{ index: 0, delta, logprobs: null, finish_reason: finish }]);
   return new TransformStream<AnswerEvent, string>({
     transform(ev, out) {
+      if (thought !== null && ev.type !== "reasoning" && ev.type !== "signature") {
+        thoughts++;
+        thought = null;
+      }
       switch (ev.type) {
         case "start":
           head = { id: ev.id, created: ev.created, model: ev.model };
@@ -100,11 +135,37 @@ export function chatStreamEncoder(
         case "text":
           out.enqueue(chunk({ content: ev.text }));
           break;
+        case "refusal":
+          out.enqueue(chunk({ refusal: ev.text }));
+          break;
         case "reasoning":
+          thought = (thought ?? "") + ev.text;
           out.enqueue(chunk({ reasoning_content: ev.text }));
           break;
         case "signature":
-          break; // OpenAI has no place for it
+          // The signature closes its thinking block, which must come back whole, word for word, on
+          // the next turn: one detail with all of the block's text, whatever a client merges.
+          out.enqueue(chunk({
+            reasoning_details: [{
+              type: "reasoning.text",
+              text: thought ?? "",
+              signature: ev.signature,
+              format: SIGNED_FORMAT,
+              index: thoughts++,
+            }],
+          }));
+          thought = null;
+          break;
+        case "redacted_reasoning":
+          out.enqueue(chunk({
+            reasoning_details: [{
+              type: "reasoning.encrypted",
+              data: ev.data,
+              format: SIGNED_FORMAT,
+              index: thoughts++,
+            }],
+          }));
+          break;
         case "tool_call":
           out.enqueue(chunk({
             tool_calls: [{
@@ -112,6 +173,9 @@ export function chatStreamEncoder(
               id: ev.id,
               type: "function",
               function: { name: ev.name, arguments: "" },
+              ...(ev.signature
+                ? { extra_content: { google: { thought_signature: ev.signature } } }
+                : {}),
             }],
           }));
           break;

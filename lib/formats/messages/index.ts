@@ -3,9 +3,11 @@ import type { ClientFormat, TextSlot } from "../format.ts";
 import { shapeCheck } from "../check.ts";
 import { sseMessages } from "../sse.ts";
 import type { Json } from "../json.ts";
-import { messageTexts } from "../text.ts";
+import { allPromptText, messageTexts } from "../text.ts";
+import { estimateTokens } from "../neutral.ts";
 import { decodeMessage, encodeMessage } from "./answer.ts";
-import { chatToMessages, messagesToChat } from "./request.ts";
+import { chatToMessages } from "./from_chat.ts";
+import { messagesToChat } from "./to_chat.ts";
 import { messagesStreamDecoder, messagesStreamEncoder } from "./stream.ts";
 import { fromMessagesUsage } from "./usage.ts";
 import { messagesShape } from "./shape.ts";
@@ -17,7 +19,8 @@ export const messages: ClientFormat = {
   decodeAnswer: decodeMessage,
   encodeAnswer: encodeMessage,
   decodeStream: (body, max) => sseMessages(body, max).pipeThrough(messagesStreamDecoder()),
-  streamEncoder: () => messagesStreamEncoder(),
+  // message_start reports the prompt's size before the upstream has (the exact count follows).
+  streamEncoder: (request) => messagesStreamEncoder(estimateTokens(allPromptText(request))),
   usage: fromMessagesUsage,
   usageAtStart: true,
   headerPrefix: "anthropic-",

@@ -4,20 +4,25 @@
  * https://docs.anthropic.com/en/api/messages-streaming) read into neutral
  * events and written from them.
  */
-import type { AnswerEvent } from "../neutral.ts";
+import type { AnswerEvent, StopReason } from "../neutral.ts";
 import { emptyUsage, mergeUsage, ToolIndexes } from "../neutral.ts";
 import { eventJson, type EventSourceMessage } from "../sse.ts";
 import type { Json } from "../json.ts";
-import { midStreamError } from "../../errors.ts";
-import { stopReason } from "./answer.ts";
+import { cutShort, midStreamError } from "../../errors.ts";
+import { carrySignature, messageId, STOP_REASON, stopReason } from "./answer.ts";
 import { fromMessagesUsage, messagesUsage } from "./usage.ts";
 
-/** A streamed message's SSE messages to neutral events. */
+/**
+ * A streamed message's SSE messages to neutral events; one that ends before
+ * `message_stop` is a failure. Server tool blocks (web search…) ran at
+ * Anthropic and stay out, as in a whole answer.
+ */
 export function messagesStreamDecoder(): TransformStream<EventSourceMessage, AnswerEvent> {
   /** Usage arrives in parts (message_start, then message_delta): merged key by key. */
   const usage: Json = {};
   /** Anthropic block index → neutral tool index, for tool_use blocks. */
   const tools = new ToolIndexes();
+  let stopped = false;
   const merge = (u: unknown) => {
     for (const [k, v] of Object.entries((u ?? {}) as Json)) if (v !== null) usage[k] = v;
   };
@@ -39,10 +44,12 @@ export function messagesStreamDecoder(): TransformStream<EventSourceMessage, Ans
         }
         case "content_block_start": {
           const b = (ev.content_block ?? {}) as Json;
-          if (b.type === "tool_use" || b.type === "server_tool_use") {
+          if (b.type === "tool_use") {
             out.enqueue(tools.open(Number(ev.index), String(b.id ?? ""), String(b.name ?? "")));
           } else if (b.type === "text" && b.text) {
             out.enqueue({ type: "text", text: String(b.text) });
+          } else if (b.type === "redacted_thinking") {
+            out.enqueue({ type: "redacted_reasoning", data: String(b.data ?? "") });
           }
           break;
         }
@@ -74,11 +81,15 @@ export function messagesStreamDecoder(): TransformStream<EventSourceMessage, Ans
           }
           break;
         }
-        case "error": {
-          const err = (ev.error ?? {}) as Json;
-          throw midStreamError(err);
-        }
+        case "message_stop":
+          stopped = true;
+          break;
+        case "error":
+          throw midStreamError(ev.error ?? ev);
       }
+    },
+    flush() {
+      if (!stopped) throw cutShort("message_stop");
     },
   });
 }
@@ -86,21 +97,27 @@ export function messagesStreamDecoder(): TransformStream<EventSourceMessage, Ans
 const sse = (type: string, data: Record<string, unknown>) =>
   `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
 
-/** Neutral events to Anthropic SSE text; blocks are opened and closed as the kind of content changes. */
-export function messagesStreamEncoder(): TransformStream<AnswerEvent, string> {
+type Open = "text" | "thinking" | "tool_use" | null;
+
+/**
+ * Neutral events to Anthropic SSE text; blocks are opened and closed as the
+ * kind of content changes. `promptTokens` is what `message_start` reports
+ * before the upstream has said (the exact count follows in `message_delta`).
+ */
+export function messagesStreamEncoder(promptTokens = 0): TransformStream<AnswerEvent, string> {
   const usage = emptyUsage();
-  let stop: { reason: string; sequence: string | null } = { reason: "end_turn", sequence: null };
-  let open: "text" | "thinking" | "tool_use" | null = null;
+  let stop: { reason: StopReason; sequence: string | null } = {
+    reason: "end_turn",
+    sequence: null,
+  };
+  let open: Open = null;
   let index = -1;
   const toolBlocks = new Map<number, number>();
   let started = false;
 
   return new TransformStream<AnswerEvent, string>({
     transform(ev, out) {
-      const openBlock = (
-        kind: "text" | "thinking" | "tool_use",
-        block: Record<string, unknown>,
-      ) => {
+      const openBlock = (kind: Open, block: Record<string, unknown>) => {
         if (open) out.enqueue(sse("content_block_stop", { index }));
         open = kind;
         index++;
@@ -114,18 +131,22 @@ export function messagesStreamEncoder(): TransformStream<AnswerEvent, string> {
           started = true;
           out.enqueue(sse("message_start", {
             message: {
-              id: ev.id,
+              id: messageId(ev.id),
               type: "message",
               role: "assistant",
               model: ev.model,
               content: [],
               stop_reason: null,
               stop_sequence: null,
-              usage: messagesUsage(usage),
+              usage: messagesUsage({
+                ...usage,
+                prompt_tokens: usage.prompt_tokens || promptTokens,
+              }),
             },
           }));
           break;
         case "text":
+        case "refusal":
           if (open !== "text") openBlock("text", { type: "text", text: "" });
           delta(index, { type: "text_delta", text: ev.text });
           break;
@@ -140,8 +161,23 @@ export function messagesStreamEncoder(): TransformStream<AnswerEvent, string> {
             openBlock("thinking", { type: "thinking", thinking: "", signature: "" });
           }
           delta(index, { type: "signature_delta", signature: ev.signature });
+          // A signature ends its thinking block: what follows is a block of its own.
+          out.enqueue(sse("content_block_stop", { index }));
+          open = null;
+          break;
+        case "redacted_reasoning":
+          openBlock(null, { type: "redacted_thinking", data: ev.data });
+          out.enqueue(sse("content_block_stop", { index }));
           break;
         case "tool_call":
+          // Another provider's signature for the call rides in a thinking block just before it.
+          if (ev.signature) {
+            openBlock("thinking", { type: "thinking", thinking: "", signature: "" });
+            delta(index, {
+              type: "signature_delta",
+              signature: carrySignature(ev.id, ev.signature),
+            });
+          }
           openBlock("tool_use", { type: "tool_use", id: ev.id, name: ev.name, input: {} });
           toolBlocks.set(ev.index, index);
           break;
@@ -162,7 +198,7 @@ export function messagesStreamEncoder(): TransformStream<AnswerEvent, string> {
       if (!started) return;
       if (open) out.enqueue(sse("content_block_stop", { index }));
       out.enqueue(sse("message_delta", {
-        delta: { stop_reason: stop.reason, stop_sequence: stop.sequence },
+        delta: { stop_reason: STOP_REASON[stop.reason], stop_sequence: stop.sequence },
         usage: messagesUsage(usage),
       }));
       out.enqueue(sse("message_stop", {}));

@@ -2,6 +2,7 @@
  * Ollama's native API (https://github.com/ollama/ollama/blob/main/docs/api.md):
  * `/api/chat` requests from chat-shaped ones, `/api/embed` from OpenAI embeddings requests.
  */
+import { untranslatable } from "../check.ts";
 import { asArray, type Drop, dropFields, type Json, parseArguments } from "../json.ts";
 import { contentText } from "../text.ts";
 
@@ -10,28 +11,44 @@ export function ollamaModel(model: string): string {
   return model.startsWith("ollama/") ? model.slice("ollama/".length) : model;
 }
 
+/** A chat message's images as Ollama's base64 list; Ollama takes no URLs, and no other kind of part. */
+function images(content: unknown): string[] {
+  return asArray(content).flatMap((part) => {
+    if (part.type === "text") return [];
+    if (part.type !== "image_url") throw untranslatable(`a content part of type '${part.type}'`);
+    const url = String((part.image_url as Json | undefined)?.url ?? "");
+    const data = /^data:[^;,]+;base64,(.*)$/s.exec(url);
+    if (!data) throw untranslatable("an image by URL (Ollama takes base64 images only)");
+    return [data[1]];
+  });
+}
+
 /** An OpenAI chat request as an Ollama `/api/chat` request. */
 export function chatToOllama(chat: Json, drop: Drop): Json {
+  /** Tool names by call id: Ollama's tool messages name the tool (`tool_name`). */
+  const names = new Map<string, string>();
   const messages = asArray(chat.messages).map((m) => {
     const out: Json = {
       role: m.role === "developer" ? "system" : m.role,
       content: contentText(m.content),
     };
-    const images: string[] = [];
-    for (const part of asArray(m.content)) {
-      if (part.type !== "image_url") continue;
-      const url = String((part.image_url as Json | undefined)?.url ?? "");
-      const data = /^data:[^;,]+;base64,(.*)$/s.exec(url);
-      if (data) images.push(data[1]);
-      else drop("image_url that is not a data: URL");
+    const pictures = images(m.content);
+    if (pictures.length) out.images = pictures;
+    // Thinking goes back with its turn, as Ollama's tool-calling guide asks.
+    if (typeof m.reasoning_content === "string" && m.reasoning_content) {
+      out.thinking = m.reasoning_content;
     }
-    if (images.length) out.images = images;
     const calls = asArray(m.tool_calls);
     if (calls.length) {
       out.tool_calls = calls.map((c) => {
         const fn = (c.function ?? {}) as Json;
+        names.set(String(c.id), String(fn.name ?? ""));
         return { function: { name: fn.name, arguments: parseArguments(fn.arguments) } };
       });
+    }
+    if (m.role === "tool") {
+      const name = names.get(String(m.tool_call_id));
+      if (name) out.tool_name = name;
     }
     return out;
   });

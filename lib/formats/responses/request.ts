@@ -3,32 +3,89 @@
  * chat-shaped requests, stateless (history replayed in `input`).
  */
 import { ProxyError } from "../../errors.ts";
+import { untranslatable } from "../check.ts";
 import { asArray, type Drop, dropFields, type Json } from "../json.ts";
+import { maxTokensField, SIGNED_FORMAT } from "../chat/answer.ts";
+import { unseal } from "./answer.ts";
 
-/** Input content parts as chat content parts. */
-function chatParts(content: unknown, drop: Drop): string | Json[] {
+/** Input content parts as chat content parts (a refusal replayed is the assistant's text). */
+function chatParts(content: unknown): string | Json[] {
   if (typeof content === "string") return content;
-  const parts: Json[] = [];
-  for (const p of asArray(content)) {
+  const parts = asArray(content).map((p): Json => {
     if (p.type === "input_text" || p.type === "output_text" || p.type === "text") {
-      parts.push({ type: "text", text: p.text });
-    } else if (p.type === "input_image" && typeof p.image_url === "string") {
-      parts.push({
+      return { type: "text", text: p.text };
+    }
+    if (p.type === "refusal") return { type: "text", text: p.refusal };
+    if (p.type === "input_image" && typeof p.image_url === "string") {
+      return {
         type: "image_url",
         image_url: { url: p.image_url, ...(p.detail ? { detail: p.detail } : {}) },
-      });
-    } else drop(`input part '${p.type}'`);
-  }
+      };
+    }
+    if (p.type === "input_file" && typeof p.file_data === "string") {
+      return {
+        type: "file",
+        file: { filename: p.filename ?? "document.pdf", file_data: p.file_data },
+      };
+    }
+    throw untranslatable(`an input part of type '${p.type}'`);
+  });
   return parts.every((p) => p.type === "text") ? parts.map((p) => p.text).join("\n") : parts;
 }
 
-/** The last message, when it is an assistant's, to gather consecutive function calls into. */
+/** The last message, when it is an assistant's, to gather consecutive reasoning and calls into. */
 function assistantTurn(messages: Json[]): Json {
   const last = messages.at(-1);
   if (last?.role === "assistant") return last;
   const turn: Json = { role: "assistant", content: null };
   messages.push(turn);
   return turn;
+}
+
+/** A replayed reasoning item: what it sealed for this turn goes on the assistant turn it belongs to. */
+function replayReasoning(
+  item: Json,
+  messages: Json[],
+  carried: Map<string, string>,
+  drop: Drop,
+): void {
+  const sealed = unseal(item.encrypted_content);
+  if (!sealed) return drop("a replayed reasoning item without switchyard's encrypted_content");
+  if ("call" in sealed) return void carried.set(sealed.call, sealed.signature);
+  const turn = assistantTurn(messages);
+  const details = (turn.reasoning_details ??= []) as Json[];
+  if ("redacted" in sealed) {
+    details.push({
+      type: "reasoning.encrypted",
+      data: sealed.redacted,
+      format: SIGNED_FORMAT,
+      index: details.length,
+    });
+    return;
+  }
+  details.push({
+    type: "reasoning.text",
+    text: sealed.thinking,
+    signature: sealed.signature,
+    format: SIGNED_FORMAT,
+    index: details.length,
+  });
+  turn.reasoning_content = String(turn.reasoning_content ?? "") + sealed.thinking;
+}
+
+/**
+ * A tool's output: text as the tool message; images (which a chat tool
+ * message cannot hold) follow it as a user message.
+ */
+function toolOutput(item: Json): Json[] {
+  const output = typeof item.output === "string" ? item.output : chatParts(item.output);
+  if (typeof output === "string") {
+    return [{ role: "tool", tool_call_id: item.call_id, content: output }];
+  }
+  const text = output.filter((p) => p.type === "text").map((p) => p.text).join("\n");
+  const rest = output.filter((p) => p.type !== "text");
+  const tool = { role: "tool", tool_call_id: item.call_id, content: text };
+  return rest.length ? [tool, { role: "user", content: rest }] : [tool];
 }
 
 /** A Responses API request as a chat completions request. */
@@ -47,31 +104,33 @@ export function responsesToChat(body: Json, drop: Drop): Json {
   const input = typeof body.input === "string"
     ? [{ role: "user", content: body.input }]
     : asArray(body.input);
+  /** Gemini thought signatures by call id, from reasoning items that carried them. */
+  const carried = new Map<string, string>();
   for (const item of input) {
     const type = item.type ?? "message";
     if (type === "message") {
       const role = item.role === "developer" ? "system" : String(item.role);
-      messages.push({ role, content: chatParts(item.content, drop) });
-    } else if (type === "function_call") {
+      messages.push({ role, content: chatParts(item.content) });
+    } else if (type === "reasoning") replayReasoning(item, messages, carried, drop);
+    else if (type === "function_call") {
       const turn = assistantTurn(messages);
       const calls = (turn.tool_calls ??= []) as Json[];
-      calls.push({
+      const call: Json = {
         id: item.call_id,
         type: "function",
         function: { name: item.name, arguments: item.arguments ?? "" },
-      });
-    } else if (type === "function_call_output") {
-      const output = typeof item.output === "string" ? item.output : chatParts(item.output, drop);
-      messages.push({
-        role: "tool",
-        tool_call_id: item.call_id,
-        content: typeof output === "string" ? output : JSON.stringify(output),
-      });
-    } else drop(`input item '${type}'`);
+      };
+      const signature = carried.get(String(item.call_id));
+      if (signature) call.extra_content = { google: { thought_signature: signature } };
+      calls.push(call);
+    } else if (type === "function_call_output") messages.push(...toolOutput(item));
+    else drop(`input item '${type}'`);
   }
 
   const out: Json = { model: body.model, messages };
-  if (body.max_output_tokens !== undefined) out.max_tokens = body.max_output_tokens;
+  if (body.max_output_tokens !== undefined) {
+    out[maxTokensField(String(body.model))] = body.max_output_tokens;
+  }
   for (const k of ["temperature", "top_p", "parallel_tool_calls", "user", "stream"]) {
     if (body[k] !== undefined) out[k] = body[k];
   }
@@ -109,7 +168,6 @@ export function responsesToChat(body: Json, drop: Drop): Json {
   dropFields(
     body,
     [
-      "include",
       "prompt_cache_key",
       "client_metadata",
       "truncation",

@@ -7,14 +7,26 @@ import type { AnswerEvent, Block, StopReason } from "../neutral.ts";
 import { emptyUsage, mergeUsage, newId, ToolIndexes } from "../neutral.ts";
 import { eventJson, type EventSourceMessage, sse } from "../sse.ts";
 import type { Json } from "../json.ts";
-import { midStreamError } from "../../errors.ts";
-import { outputItem, responseObject } from "./answer.ts";
+import { cutShort, midStreamError } from "../../errors.ts";
+import {
+  completion,
+  outputItems,
+  responseObject,
+  seal,
+  type Sealed,
+  wantsSealed,
+} from "./answer.ts";
 import { fromResponsesUsage } from "./usage.ts";
 
+/** The Responses API's stream as neutral events; one that ends before `response.completed` (or incomplete) is a failure. */
 export function responsesStreamDecoder(): TransformStream<EventSourceMessage, AnswerEvent> {
   /** output_index → neutral tool index, for function_call items. */
   const tools = new ToolIndexes();
+  let ended = false;
   return new TransformStream<EventSourceMessage, AnswerEvent>({
+    flush() {
+      if (!ended) throw cutShort("response.completed");
+    },
     transform(message, out) {
       const ev = eventJson(message);
       const response = (ev.response ?? {}) as Json;
@@ -29,6 +41,9 @@ export function responsesStreamDecoder(): TransformStream<EventSourceMessage, An
           break;
         case "response.output_text.delta":
           out.enqueue({ type: "text", text: String(ev.delta ?? "") });
+          break;
+        case "response.refusal.delta":
+          out.enqueue({ type: "refusal", text: String(ev.delta ?? "") });
           break;
         case "response.reasoning_summary_text.delta":
         case "response.reasoning_text.delta":
@@ -58,11 +73,13 @@ export function responsesStreamDecoder(): TransformStream<EventSourceMessage, An
           if (response.usage) {
             out.enqueue({ type: "usage", usage: fromResponsesUsage(response.usage as Json) });
           }
+          const why = (response.incomplete_details as Json | null)?.reason;
           const stop = ev.type === "response.incomplete"
-            ? "max_tokens"
+            ? why === "content_filter" ? "content_filter" : "max_tokens"
             : tools.size
             ? "tool_use"
             : "end_turn";
+          ended = true;
           out.enqueue({ type: "finish", stop });
           break;
         }
@@ -79,11 +96,15 @@ export function responsesStreamDecoder(): TransformStream<EventSourceMessage, An
 /** Neutral events as the Responses API's stream: one output item per block, each opened, filled and closed. */
 export function responsesStreamEncoder(request: Json): TransformStream<AnswerEvent, string> {
   type Out = TransformStreamDefaultController<string>;
+  type Kind = "text" | "refusal" | "reasoning" | "tool_call";
   interface Filling {
     item: Json;
     text: string;
-    kind: Block["type"];
+    kind: Kind;
+    /** The thought's signature, once it came. */
+    signature?: string;
   }
+  const sealed = wantsSealed(request);
   let sequence = 0;
   let head = { id: newId("resp_"), model: "", created: 0 };
   const usage = emptyUsage();
@@ -105,15 +126,25 @@ export function responsesStreamEncoder(request: Json): TransformStream<AnswerEve
       withUsage ? usage : null,
       stop,
     );
+  const added = (out: Out, item: Json) => {
+    output.push(item);
+    emit(out, "response.output_item.added", { output_index: output.length - 1, item });
+  };
+  const done = (out: Out, item: Json) =>
+    emit(out, "response.output_item.done", { output_index: output.indexOf(item), item });
 
   /** Finishes the item being filled: its `.done` events, then `output_item.done`. */
   const close = (out: Out) => {
     if (!open) return;
     const { item, text, kind } = open;
     const at = { item_id: item.id, output_index: output.indexOf(item) };
-    if (kind === "text") {
-      const part = { type: "output_text", text, annotations: [] };
-      emit(out, "response.output_text.done", { ...at, content_index: 0, text, logprobs: [] });
+    if (kind === "text" || kind === "refusal") {
+      const part = kind === "text"
+        ? { type: "output_text", text, annotations: [] }
+        : { type: "refusal", refusal: text };
+      if (kind === "text") {
+        emit(out, "response.output_text.done", { ...at, content_index: 0, text, logprobs: [] });
+      } else emit(out, "response.refusal.done", { ...at, content_index: 0, refusal: text });
       emit(out, "response.content_part.done", { ...at, content_index: 0, part });
       Object.assign(item, { status: "completed", content: [part] });
     } else if (kind === "reasoning") {
@@ -121,30 +152,38 @@ export function responsesStreamEncoder(request: Json): TransformStream<AnswerEve
       emit(out, "response.reasoning_summary_text.done", { ...at, summary_index: 0, text });
       emit(out, "response.reasoning_summary_part.done", { ...at, summary_index: 0, part });
       item.summary = [part];
+      if (sealed && open.signature) {
+        item.encrypted_content = seal({ thinking: text, signature: open.signature });
+      }
     } else {
-      emit(out, "response.function_call_arguments.done", { ...at, arguments: text });
+      emit(out, "response.function_call_arguments.done", {
+        ...at,
+        name: item.name,
+        arguments: text,
+      });
       Object.assign(item, { status: "completed", arguments: text });
     }
-    emit(out, "response.output_item.done", { output_index: at.output_index, item });
+    done(out, item);
     open = null;
   };
 
   /** Opens a new output item for a block of `kind`. */
-  const start = (out: Out, block: Block): Filling => {
+  const start = (out: Out, block: Block, kind: Kind): Filling => {
     close(out);
-    const item = outputItem(block, false);
-    output.push(item);
-    const filling: Filling = { item, text: "", kind: block.type };
+    const [item] = outputItems(block, false, false);
+    added(out, item);
+    const filling: Filling = { item, text: "", kind };
     open = filling;
     const at = { item_id: item.id, output_index: output.length - 1 };
-    emit(out, "response.output_item.added", { output_index: at.output_index, item });
-    if (block.type === "text") {
+    if (kind === "text" || kind === "refusal") {
       emit(out, "response.content_part.added", {
         ...at,
         content_index: 0,
-        part: { type: "output_text", text: "", annotations: [] },
+        part: kind === "text"
+          ? { type: "output_text", text: "", annotations: [] }
+          : { type: "refusal", refusal: "" },
       });
-    } else if (block.type === "reasoning") {
+    } else if (kind === "reasoning") {
       emit(out, "response.reasoning_summary_part.added", {
         ...at,
         summary_index: 0,
@@ -152,6 +191,19 @@ export function responsesStreamEncoder(request: Json): TransformStream<AnswerEve
       });
     }
     return filling;
+  };
+
+  /** A reasoning item that only carries something sealed, added and done at once. */
+  const carrier = (out: Out, content: Sealed) => {
+    close(out);
+    const item = {
+      type: "reasoning",
+      id: newId("rs_"),
+      summary: [],
+      encrypted_content: seal(content),
+    };
+    added(out, item);
+    done(out, item);
   };
 
   return new TransformStream<AnswerEvent, string>({
@@ -163,9 +215,12 @@ export function responsesStreamEncoder(request: Json): TransformStream<AnswerEve
           emit(out, "response.in_progress", { response: response("in_progress", false) });
           break;
         case "text":
+        case "refusal":
         case "reasoning": {
-          // Text fills a message's output_text part, reasoning a reasoning item's summary.
-          const f = open?.kind === ev.type ? open : start(out, { type: ev.type, text: "" });
+          // Text fills a message's output_text part, a refusal its refusal part, reasoning a summary.
+          const f = open?.kind === ev.type && !open.signature
+            ? open
+            : start(out, { type: ev.type, text: "" }, ev.type);
           f.text += ev.text;
           const at = { item_id: f.item.id, output_index: output.indexOf(f.item) };
           if (ev.type === "text") {
@@ -175,6 +230,8 @@ export function responsesStreamEncoder(request: Json): TransformStream<AnswerEve
               delta: ev.text,
               logprobs: [],
             });
+          } else if (ev.type === "refusal") {
+            emit(out, "response.refusal.delta", { ...at, content_index: 0, delta: ev.text });
           } else {
             emit(out, "response.reasoning_summary_text.delta", {
               ...at,
@@ -184,10 +241,21 @@ export function responsesStreamEncoder(request: Json): TransformStream<AnswerEve
           }
           break;
         }
+        case "signature": {
+          const f = open?.kind === "reasoning"
+            ? open
+            : start(out, { type: "reasoning", text: "" }, "reasoning");
+          f.signature = (f.signature ?? "") + ev.signature;
+          break;
+        }
+        case "redacted_reasoning":
+          if (sealed) carrier(out, { redacted: ev.data });
+          break;
         case "tool_call":
+          if (sealed && ev.signature) carrier(out, { call: ev.id, signature: ev.signature });
           tools.set(
             ev.index,
-            start(out, { type: "tool_call", id: ev.id, name: ev.name, arguments: "" }),
+            start(out, { type: "tool_call", id: ev.id, name: ev.name, arguments: "" }, "tool_call"),
           );
           break;
         case "tool_args": {
@@ -207,13 +275,11 @@ export function responsesStreamEncoder(request: Json): TransformStream<AnswerEve
         case "finish":
           stop = ev.stop;
           break;
-        case "signature":
-          break; // a reasoning summary has no place for it
       }
     },
     flush(out) {
       close(out);
-      const status = stop === "max_tokens" ? "incomplete" : "completed";
+      const { status } = completion(stop);
       emit(out, `response.${status}`, { response: response(status, true) });
     },
   });
