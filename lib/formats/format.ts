@@ -7,6 +7,7 @@
  */
 import type { Answer, AnswerEvent, Usage } from "./neutral.ts";
 import type { Drop, Json } from "./json.ts";
+import type { Editor } from "./rewrite.ts";
 
 export interface WireFormat {
   /** A request of this format in the chat shape (chat's own is itself). */
@@ -41,6 +42,13 @@ export interface ClientFormat extends WireFormat {
   texts(body: Json): Iterable<TextSlot>;
   /** Rewrites the assistant text of a whole answer, in place. */
   rewriteAnswer(json: Json, rewrite: (text: string) => string): void;
+  /**
+   * What the last events of a stream that ended properly hold (`[DONE]`,
+   * `message_stop`…): a stream that closed without it was cut short.
+   */
+  streamEnd: RegExp;
+  /** Rewrites a stream's text, raw event by raw event: everything else passes as it came. */
+  rewriteStream(editor: Editor): TransformStream<string, string>;
   /** Appends text to a whole answer's text, in place (for the splitter's companion). */
   appendToAnswer?(json: Json, text: string): void;
   /** Where the splitter's companion goes into a stream of this format. */

@@ -137,6 +137,11 @@ export class UsageTap {
     }
   }
 
+  /** The text of the stream's last chunks (its last events). */
+  tail(): string {
+    return text(this.#gap ? this.#tail : [...this.#head, ...this.#tail]);
+  }
+
   /**
    * The usage the stream reported, or null when it reported none: its last
    * usage object, merged over its first for formats that report at the start

@@ -6,16 +6,17 @@
  * failure after the first byte ends it with an error event in the client's
  * format, and `ended` says when (and how) it ended.
  */
-import { errorEvent } from "../errors.ts";
+import { cutShort, errorEvent } from "../errors.ts";
 import { clientFormat, wireFormat } from "../formats/index.ts";
 import { AnswerCollector, type AnswerEvent } from "../formats/neutral.ts";
-import { SSE_HEADERS } from "../formats/sse.ts";
+import { eventLimit, rawEvents, SSE_HEADERS } from "../formats/sse.ts";
+import type { Editor } from "../formats/rewrite.ts";
 import { answerJson, StreamKeeper } from "../observe/bodies.ts";
 import { UsageTap } from "../observe/usage_tap.ts";
 import type { StreamReply } from "../providers/reply.ts";
 import { relayWeb } from "../providers/relayable_stream.ts";
 import type { Routed } from "../routing/router.ts";
-import { rewriteEvents, rewriterFor } from "../transforms/response_regex.ts";
+import { type ResponseRule, rewriteEvents, rewriterFor } from "../transforms/response_regex.ts";
 import type { Answered, Exchange } from "./exchange.ts";
 
 const encoder = new TextEncoder();
@@ -36,7 +37,8 @@ export function respondStream(x: Exchange, routed: Routed, reply: StreamReply): 
     return error ? encoder.encode(errorEvent(x.format, error, rt.redactor.text)) : undefined;
   };
 
-  if (routed.translation || rules.length || rt.hooks.has("onChunk")) {
+  const rewrites = rules.length > 0 || rt.hooks.has("onChunk");
+  if (routed.translation) {
     // Read in the upstream's format, rewritten, written in the client's; seen (usage, body) as the client gets it.
     const collector = new AnswerCollector(maxBody);
     let events = wireFormat(routed.api)!.decodeStream!(reply.body.body, maxEvent);
@@ -67,13 +69,23 @@ export function respondStream(x: Exchange, routed: Routed, reply: StreamReply): 
     return answered;
   }
 
+  // The same format: passed through byte for byte, or, when text is rewritten, event by event
+  // with everything but the text as it came.
+  const client = clientFormat(api)!;
+  const body = rewrites
+    ? relayWeb(
+      reply.body.body.pipeThrough(eventLimit(maxEvent, "sse")).pipeThrough(new TextDecoderStream())
+        .pipeThrough(rawEvents()).pipeThrough(client.rewriteStream(editor(x, rules)))
+        .pipeThrough(new TextEncoderStream()),
+    )
+    : reply.body;
   const format = wireFormat(api);
   const read = format?.usage;
   const tap = read ? new UsageTap(read, format?.usageAtStart === true) : undefined;
-  const strip = x.usageAdded ? clientFormat(api)?.stripAddedUsage : undefined;
+  const strip = x.usageAdded ? client.stripAddedUsage : undefined;
   // The start of the stream, for the log's assembled body, read back after the stream ended.
   const kept = bodies ? new StreamKeeper(maxBody) : undefined;
-  reply.body.observe({
+  body.observe({
     chunk(chunk) {
       tap?.push(chunk);
       kept?.push(chunk);
@@ -82,12 +94,25 @@ export function respondStream(x: Exchange, routed: Routed, reply: StreamReply): 
     end: (error) => {
       record.usage = tap?.finish() ?? null;
       if (kept) record.response_body = kept.answer(api, maxEvent);
+      // An upstream that closed cleanly but before its stream's end cut the answer short.
+      if (!error && tap && !client.streamEnd.test(tap.tail())) error = cutShort("its end");
       return finish(error);
     },
   });
-  answered.response = new Response(reply.body.body, {
-    status: reply.status,
-    headers: reply.headers,
-  });
+  answered.response = new Response(body.body, { status: reply.status, headers: reply.headers });
   return answered;
+}
+
+/** A fresh text edit per text of the stream: the response rules, then the plugins' onChunk hooks. */
+function editor(x: Exchange, rules: readonly ResponseRule[]): Editor {
+  const { hooks } = x.rt;
+  const hook = hooks.has("onChunk") ? (text: string) => hooks.onChunk(x.hooks!, text) : undefined;
+  return () => {
+    const rewriter = rules.length ? rewriterFor(rules) : undefined;
+    const after = async (text: string) => (text && hook ? await hook(text) : text);
+    return {
+      push: (text) => after(rewriter ? rewriter.push(text) : text),
+      end: () => after(rewriter?.flush() ?? ""),
+    };
+  };
 }

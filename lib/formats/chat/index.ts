@@ -1,6 +1,7 @@
 /** OpenAI chat completions: the chat shape itself, the one every translation goes through. */
 import type { ClientFormat } from "../format.ts";
 import { shapeCheck } from "../check.ts";
+import { rewriteChatStream } from "./rewrite.ts";
 import { sseMessages } from "../sse.ts";
 import type { Json } from "../json.ts";
 import { messageTexts } from "../text.ts";
@@ -22,6 +23,8 @@ export const chat: ClientFormat = {
     }),
   usage: fromChatUsage,
   headerPrefix: "openai-",
+  rewriteStream: rewriteChatStream,
+  streamEnd: /data: \[DONE\]|"finish_reason":\s*"/,
   check: shapeCheck(chatShape),
   texts: (body) => messageTexts(body.messages),
   rewriteAnswer(json, rewrite) {

@@ -1,6 +1,7 @@
 /** Anthropic's Messages API. */
 import type { ClientFormat, TextSlot } from "../format.ts";
 import { shapeCheck } from "../check.ts";
+import { rewriteMessagesStream } from "./rewrite.ts";
 import { sseMessages } from "../sse.ts";
 import type { Json } from "../json.ts";
 import { allPromptText, messageTexts } from "../text.ts";
@@ -24,6 +25,8 @@ export const messages: ClientFormat = {
   usage: fromMessagesUsage,
   usageAtStart: true,
   headerPrefix: "anthropic-",
+  rewriteStream: rewriteMessagesStream,
+  streamEnd: /event: message_stop|"type":\s*"message_stop"/,
   check: shapeCheck(messagesShape),
   *texts(body): Iterable<TextSlot> {
     if (body.system !== undefined) yield ["system", body, "system"];

@@ -5,6 +5,7 @@
  */
 import type { ClientFormat, TextSlot } from "../format.ts";
 import { shapeCheck } from "../check.ts";
+import { rewriteResponsesStream } from "./rewrite.ts";
 import { sseMessages } from "../sse.ts";
 import type { Json } from "../json.ts";
 import { messageTexts } from "../text.ts";
@@ -21,6 +22,8 @@ export const responses: ClientFormat = {
   streamEncoder: (request) => responsesStreamEncoder(request),
   usage: fromResponsesUsage,
   headerPrefix: "openai-",
+  rewriteStream: rewriteResponsesStream,
+  streamEnd: /"type":\s*"response\.(completed|incomplete|failed)"/,
   check: shapeCheck(responsesShape),
   *texts(body): Iterable<TextSlot> {
     if (typeof body.instructions === "string") yield ["system", body, "instructions"];
