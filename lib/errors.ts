@@ -119,25 +119,59 @@ export function errorBody(format: ErrorFormat, err: ProxyError): Record<string, 
 export type Redact = (text: string) => string;
 const asIs: Redact = (text) => text;
 
-/** The message of an upstream's error body, in whichever format it came. */
-function upstreamMessage(bytes: Uint8Array | undefined): string {
+/** What an upstream's error body says, in whichever format it came. */
+interface UpstreamSaid {
+  message: string;
+  /** The error's own type, kept when the client speaks the same error dialect. */
+  type: { dialect: Dialect; value: string } | null;
+  code: string | null;
+  param: string | null;
+}
+
+/** The two shapes of error body: Anthropic's, and OpenAI's (which the Responses API shares). */
+type Dialect = "anthropic" | "openai";
+const dialectOf = (format: ErrorFormat): Dialect => format === "anthropic" ? "anthropic" : "openai";
+
+const asText = (v: unknown): string | null => typeof v === "string" ? v : null;
+
+function upstreamSaid(bytes: Uint8Array | undefined): UpstreamSaid {
   const text = new TextDecoder().decode(bytes ?? new Uint8Array());
   try {
     const json = JSON.parse(text);
     const err = json.error ?? json;
-    return typeof err === "string" ? err : String(err.message ?? text);
+    if (typeof err === "string") return { message: err, type: null, code: null, param: null };
+    const dialect: Dialect = json.type === "error" ? "anthropic" : "openai";
+    const type = asText(err.type);
+    return {
+      message: String(err.message ?? text),
+      type: type ? { dialect, value: type } : null,
+      code: asText(err.code) ?? (typeof err.code === "number" ? String(err.code) : null),
+      param: asText(err.param),
+    };
   } catch {
-    return text.slice(0, 500) || "no details";
+    return { message: text.slice(0, 500) || "no details", type: null, code: null, param: null };
   }
 }
 
-/** An upstream's error body, read in any format, as the body of the client's format (same status). */
+/**
+ * An upstream's error body, read in any format, as the body of the client's
+ * format (same status): its message, and its type, code and param where the
+ * client's format has a place for them.
+ */
 export function translatedErrorBody(
   status: number,
   bytes: Uint8Array | undefined,
   format: ErrorFormat,
 ): Record<string, unknown> {
-  return errorBody(format, new ProxyError(status, `upstream: ${upstreamMessage(bytes)}`));
+  const said = upstreamSaid(bytes);
+  const message = `upstream: ${said.message}`;
+  const type = said.type?.dialect === dialectOf(format) ? said.type.value : null;
+  if (format === "anthropic") {
+    return { type: "error", error: { type: type ?? anthropicType(status), message } };
+  }
+  return {
+    error: { message, type: type ?? openAIType(status), param: said.param, code: said.code },
+  };
 }
 
 /**
@@ -159,7 +193,12 @@ export function errorResponse(format: ErrorFormat, thrown: unknown, redact = asI
  * OpenAI has no error event, so it gets the `data: {"error":…}` convention its
  * SDK raises on; Anthropic and the Responses API define `event: error`.
  */
-export function errorEvent(format: ErrorFormat, thrown: unknown, redact = asIs): string {
+export function errorEvent(
+  format: ErrorFormat,
+  thrown: unknown,
+  redact = asIs,
+  sequence = 0,
+): string {
   const err = asProxyError(thrown);
   if (format === "openai") return `data: ${redact(JSON.stringify(errorBody("openai", err)))}\n\n`;
   if (format === "anthropic") {
@@ -167,6 +206,7 @@ export function errorEvent(format: ErrorFormat, thrown: unknown, redact = asIs):
   }
   const event = {
     type: "error",
+    sequence_number: sequence,
     code: err.code ?? openAIType(err.status),
     message: err.message,
     param: null,

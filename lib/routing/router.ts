@@ -113,8 +113,11 @@ export class Router {
       }
     }
     if (req.signal.aborted) throw clientLeft();
-    const status = resting.length === queue.length ? 503 : last?.timeout ? 504 : 502;
-    throw new UpstreamsFailed(status, req.request.model, req.attempts);
+    throw new UpstreamsFailed(
+      failedStatus(last, resting.length === queue.length),
+      req.request.model,
+      req.attempts,
+    );
   }
 
   /** A failure worth another try: a listed status, any 5xx, or no status at all. */
@@ -169,4 +172,14 @@ function withoutPrefix(
   const out: Record<string, string> = {};
   for (const name in headers) if (!name.startsWith(prefix)) out[name] = headers[name];
   return out;
+}
+
+/**
+ * The status of a request no deployment served: 503 when all were resting,
+ * 504 after a timeout, Anthropic's 529 when an overloaded upstream said the
+ * last word (its SDK backs off on it), else 502.
+ */
+function failedStatus(last: Failed | undefined, allResting: boolean): number {
+  if (last?.status === 529) return 529;
+  return allResting ? 503 : last?.timeout ? 504 : 502;
 }

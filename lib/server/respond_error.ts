@@ -24,6 +24,15 @@ function unescaped(text: string): string {
   }
 }
 
+/** The headers an SDK reads to time its retry: they mean the same in every format. */
+const BACKOFF = /^(retry-after(-ms)?|x-ratelimit-.*|anthropic-ratelimit-.*|x-should-retry)$/;
+
+function backoffHeaders(headers: Record<string, string> = {}): Record<string, string> {
+  const kept: Record<string, string> = { "content-type": "application/json" };
+  for (const [name, value] of Object.entries(headers)) if (BACKOFF.test(name)) kept[name] = value;
+  return kept;
+}
+
 export function respondError(x: Exchange, routed: Routed, failed: Failed): Answered {
   const { rt, record } = x;
   const status = failed.status!;
@@ -35,7 +44,7 @@ export function respondError(x: Exchange, routed: Routed, failed: Failed): Answe
     );
     if (rt.recorder.wantsBodies) record.response_body = requestJson(body, maxBody);
     return {
-      response: new Response(body, { status, headers: { "content-type": "application/json" } }),
+      response: new Response(body, { status, headers: backoffHeaders(failed.reply?.headers) }),
     };
   }
   const text = rt.redactor.text(unescaped(decoder.decode(failed.reply?.body ?? new Uint8Array())));

@@ -32,9 +32,10 @@ export function respondStream(x: Exchange, routed: Routed, reply: StreamReply): 
   let ended!: (error: string | null) => void;
   const answered: Answered = { response: undefined!, ended: new Promise((r) => (ended = r)) };
   /** The stream's end: its log line goes out; a failure becomes the last event the client gets. */
-  const finish = (error: unknown) => {
+  const finish = (error: unknown, tail: () => string) => {
     ended(error ? (error as Error).message ?? String(error) : null);
-    return error ? encoder.encode(errorEvent(x.format, error, rt.redactor.text)) : undefined;
+    if (!error) return undefined;
+    return encoder.encode(errorEvent(x.format, error, rt.redactor.text, nextSequence(tail())));
   };
 
   const rewrites = rules.length > 0 || rt.hooks.has("onChunk");
@@ -56,12 +57,15 @@ export function respondStream(x: Exchange, routed: Routed, reply: StreamReply): 
     ).pipeThrough(clientFormat(api)!.streamEncoder!(request.body))
       .pipeThrough(new TextEncoderStream());
     const relayed = relayWeb(out);
+    let last: Uint8Array = new Uint8Array();
     relayed.observe({
-      chunk: () => {},
+      chunk: (chunk) => {
+        last = chunk;
+      },
       end: (error) => {
         if (collector.sawUsage) record.usage = collector.answer.usage;
         if (bodies) record.response_body = answerJson(collector.answer, collector.cut);
-        return finish(error);
+        return finish(error, () => new TextDecoder().decode(last));
       },
     });
     const headers = routed.translation ? SSE_HEADERS : reply.headers;
@@ -96,11 +100,17 @@ export function respondStream(x: Exchange, routed: Routed, reply: StreamReply): 
       if (kept) record.response_body = kept.answer(api, maxEvent);
       // An upstream that closed cleanly but before its stream's end cut the answer short.
       if (!error && tap && !client.streamEnd.test(tap.tail())) error = cutShort("its end");
-      return finish(error);
+      return finish(error, () => tap?.tail() ?? "");
     },
   });
   answered.response = new Response(body.body, { status: reply.status, headers: reply.headers });
   return answered;
+}
+
+/** The Responses API numbers its events: the one after the last `sequence_number` in `tail`. */
+function nextSequence(tail: string): number {
+  const numbers = tail.match(/"sequence_number":\s*\d+/g);
+  return numbers ? Number(numbers.at(-1)!.replace(/\D/g, "")) + 1 : 0;
 }
 
 /** A fresh text edit per text of the stream: the response rules, then the plugins' onChunk hooks. */

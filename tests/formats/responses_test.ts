@@ -344,7 +344,7 @@ Deno.test("errors in the Responses API's shape: upstream errors with their statu
   assertMatch(raw, /event: response\.output_text\.delta\ndata: .*"delta":"partial"/);
   assertMatch(
     raw,
-    /event: error\ndata: \{"type":"error","code":"upstream_error","message":"upstream closed the connection mid-body","param":null\}\n\n$/,
+    /event: error\ndata: \{"type":"error","sequence_number":5,"code":"upstream_error","message":"upstream closed the connection mid-body","param":null\}\n\n$/,
   );
   // The SDK hands the error event over as an event, as it does for the real API's.
   const ai = new OpenAI({ baseURL: proxy2.v1, apiKey: "k", maxRetries: 0 });
