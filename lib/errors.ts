@@ -14,15 +14,26 @@ export interface Attempt {
   ms: number;
 }
 
-/** An error with the HTTP status and, optionally, a machine-readable code. */
+/** An error with the HTTP status and, optionally, a machine-readable code and headers to send. */
 export class ProxyError extends Error {
   constructor(
     readonly status: number,
     message: string,
     readonly code: string | null = null,
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
   }
+}
+
+/** The headers an SDK reads to time its retry: they mean the same in every format. */
+const BACKOFF = /^(retry-after(-ms)?|x-ratelimit-.*|anthropic-ratelimit-.*|x-should-retry)$/;
+
+/** The backoff headers among an upstream's (names in lower case). */
+export function backoffHeaders(headers: Record<string, string> = {}): Record<string, string> {
+  const kept: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) if (BACKOFF.test(name)) kept[name] = value;
+  return kept;
 }
 
 /** Why an upstream call failed without an HTTP status. */
@@ -63,7 +74,12 @@ export class MethodNotAllowed extends ProxyError {
 
 /** Every deployment failed; the message lists each attempt. */
 export class UpstreamsFailed extends ProxyError {
-  constructor(status: number, model: string, readonly attempts: Attempt[]) {
+  constructor(
+    status: number,
+    model: string,
+    readonly attempts: Attempt[],
+    headers: Record<string, string> = {},
+  ) {
     const tried = attempts.map((a) =>
       `${a.provider}/${a.model}: ${a.error ?? a.status} (${a.ms} ms)`
     );
@@ -71,6 +87,7 @@ export class UpstreamsFailed extends ProxyError {
       status,
       `every deployment of model '${model}' failed: ${tried.join("; ")}`,
       "upstream_failed",
+      headers,
     );
   }
 }
@@ -180,7 +197,7 @@ export function translatedErrorBody(
  */
 export function errorResponse(format: ErrorFormat, thrown: unknown, redact = asIs): Response {
   const err = asProxyError(thrown);
-  const headers: Record<string, string> = { "content-type": "application/json" };
+  const headers: Record<string, string> = { ...err.headers, "content-type": "application/json" };
   if (err instanceof MethodNotAllowed) headers.allow = err.allow.join(", ");
   return new Response(redact(JSON.stringify(errorBody(format, err))), {
     status: err.status,

@@ -2,8 +2,12 @@
 
 export type Json = Record<string, unknown>;
 
-/** Told the name of each field or block a translation had to drop. */
-export type Drop = (what: string) => void;
+/**
+ * Told the name of each field or block a translation had to drop; `changed`
+ * when that changes the answer itself (thinking turned off), which the log
+ * then says at info rather than debug.
+ */
+export type Drop = (what: string, changed?: boolean) => void;
 
 /** A count from JSON that may not hold one: the number, or 0. */
 export const count = (v: unknown): number => (typeof v === "number" ? v : 0);

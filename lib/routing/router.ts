@@ -5,7 +5,7 @@
  * but not yet sent: the handler relays it.
  */
 import type { Config } from "../config/schema.ts";
-import { type Attempt, ProxyError, UpstreamsFailed } from "../errors.ts";
+import { type Attempt, backoffHeaders, ProxyError, UpstreamsFailed } from "../errors.ts";
 import { sleep } from "../sleep.ts";
 import type { UpstreamCall } from "../providers/types.ts";
 import type { Api } from "../api.ts";
@@ -117,6 +117,7 @@ export class Router {
       failedStatus(last, resting.length === queue.length),
       req.request.model,
       req.attempts,
+      backoffHeaders(last?.reply?.headers),
     );
   }
 
@@ -175,11 +176,12 @@ function withoutPrefix(
 }
 
 /**
- * The status of a request no deployment served: 503 when all were resting,
- * 504 after a timeout, Anthropic's 529 when an overloaded upstream said the
- * last word (its SDK backs off on it), else 502.
+ * The status of a request no deployment served: a rate limit (429) or
+ * Anthropic's overload (529) when that was the last word — the client's SDK
+ * backs off on them, with the upstream's headers — else 503 when all were
+ * resting, 504 after a timeout, 502.
  */
 function failedStatus(last: Failed | undefined, allResting: boolean): number {
-  if (last?.status === 529) return 529;
+  if (last?.status === 429 || last?.status === 529) return last.status;
   return allResting ? 503 : last?.timeout ? 504 : 502;
 }

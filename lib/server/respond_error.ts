@@ -3,7 +3,7 @@
  * on): as it was said when the formats match, in the client's format when
  * not — never with a secret in it.
  */
-import { translatedErrorBody } from "../errors.ts";
+import { backoffHeaders, translatedErrorBody } from "../errors.ts";
 import { bodyJson, requestJson } from "../observe/bodies.ts";
 import type { Failed } from "../routing/attempt.ts";
 import type { Routed } from "../routing/router.ts";
@@ -22,15 +22,6 @@ function unescaped(text: string): string {
   } catch {
     return text;
   }
-}
-
-/** The headers an SDK reads to time its retry: they mean the same in every format. */
-const BACKOFF = /^(retry-after(-ms)?|x-ratelimit-.*|anthropic-ratelimit-.*|x-should-retry)$/;
-
-function backoffHeaders(headers: Record<string, string> = {}): Record<string, string> {
-  const kept: Record<string, string> = { "content-type": "application/json" };
-  for (const [name, value] of Object.entries(headers)) if (BACKOFF.test(name)) kept[name] = value;
-  return kept;
 }
 
 export function respondError(x: Exchange, routed: Routed, failed: Failed): Answered {

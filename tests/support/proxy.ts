@@ -15,6 +15,8 @@ export interface TestProxy extends Running {
   records: CallRecord[];
   /** Resolves with the record of the next request to finish. */
   nextRecord(): Promise<CallRecord>;
+  /** Every console line said at info or above, as the logger was told it (at any log level). */
+  said: string[];
 }
 
 function testConfig(config: Record<string, unknown>, env: Record<string, string>): Config {
@@ -51,6 +53,14 @@ function serveRuntime(rt: Runtime): TestProxy {
     waiting.shift()?.(r);
     finish(r);
   };
+  const said: string[] = [];
+  for (const level of ["info", "warn", "error"] as const) {
+    const log = rt.logger[level].bind(rt.logger);
+    rt.logger[level] = (message: string) => {
+      said.push(message);
+      log(message);
+    };
+  }
   const running = start(rt);
   return {
     ...running,
@@ -62,6 +72,7 @@ function serveRuntime(rt: Runtime): TestProxy {
     rt,
     v1: `${running.url}/v1`,
     records,
+    said,
     nextRecord: () => new Promise((resolve) => waiting.push(resolve)),
   };
 }

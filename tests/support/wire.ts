@@ -53,17 +53,112 @@ export function openAIChatJSON(
   );
 }
 
-/** A piece of an answer for the stream builders: text, a tool call, or reasoning. */
+/**
+ * A piece of an answer for the builders: text, a tool call (with Gemini's
+ * thought signature), reasoning (signed, for Anthropic and OpenRouter),
+ * redacted reasoning, or an OpenAI refusal.
+ */
 export type Part =
   | { text: string[] }
-  | { tool: { id: string; name: string; args: string[] } }
-  | { thinking: string[]; signature?: string };
+  | { tool: { id: string; name: string; args: string[]; signature?: string } }
+  | { thinking: string[]; signature?: string }
+  | { redacted: string }
+  | { refusal: string[] };
+
+/** How an OpenAI-compatible server writes reasoning: DeepSeek's field, or OpenRouter's details. */
+export type ReasoningDialect = "reasoning_content" | "openrouter";
+
+/** OpenRouter's name for the format of Anthropic-signed reasoning details. */
+const SIGNED = "anthropic-claude-v1";
+
+/** One reasoning part as the delta fields of `dialect`, piece by piece, the signature last. */
+function reasoningDeltas(
+  p: { thinking: string[]; signature?: string },
+  dialect: ReasoningDialect,
+): Record<string, unknown>[] {
+  if (dialect === "reasoning_content") return p.thinking.map((r) => ({ reasoning_content: r }));
+  const detail = (
+    d: Record<string, unknown>,
+  ) => [{ type: "reasoning.text", format: SIGNED, index: 0, ...d }];
+  const deltas: Record<string, unknown>[] = p.thinking.map((r) => ({
+    reasoning: r,
+    reasoning_details: detail({ text: r }),
+  }));
+  if (p.signature) {
+    deltas.push({ reasoning: "", reasoning_details: detail({ signature: p.signature }) });
+  }
+  return deltas;
+}
+
+/** A tool call as chat's `tool_calls` entry, Gemini's thought signature on it. */
+function chatCall(tool: { id: string; name: string; signature?: string }, args: string) {
+  return {
+    id: tool.id,
+    type: "function",
+    function: { name: tool.name, arguments: args },
+    ...(tool.signature ? { extra_content: { google: { thought_signature: tool.signature } } } : {}),
+  };
+}
+
+/** A whole `chat.completion` of any parts, reasoning as `dialect` writes it. */
+export function openAIChatMessage(
+  parts: Part[],
+  t: Tokens = { input: 9, output: 12 },
+  model = "gpt-4o-2024-08-06",
+  dialect: ReasoningDialect = "reasoning_content",
+  finish?: string,
+): string {
+  const message: Record<string, unknown> = { role: "assistant", content: null, refusal: null };
+  const calls: unknown[] = [];
+  const details: unknown[] = [];
+  for (const p of parts) {
+    if ("text" in p) message.content = ((message.content as string) ?? "") + p.text.join("");
+    else if ("refusal" in p) message.refusal = p.refusal.join("");
+    else if ("tool" in p) calls.push(chatCall(p.tool, p.tool.args.join("")));
+    else if ("thinking" in p) {
+      const text = p.thinking.join("");
+      if (dialect === "reasoning_content") message.reasoning_content = text;
+      else {
+        message.reasoning = text;
+        details.push({
+          type: "reasoning.text",
+          text,
+          signature: p.signature,
+          format: SIGNED,
+          index: 0,
+        });
+      }
+    } else {details.push({
+        type: "reasoning.encrypted",
+        data: p.redacted,
+        format: SIGNED,
+        index: 1,
+      });}
+  }
+  if (calls.length) message.tool_calls = calls;
+  if (details.length) message.reasoning_details = details;
+  return JSON.stringify({
+    id: "chatcmpl-B9MHDbslfkBeAs8l4bebGdFOJ6PeG",
+    object: "chat.completion",
+    created: 1741570283,
+    model,
+    choices: [{
+      index: 0,
+      message,
+      logprobs: null,
+      finish_reason: finish ?? (calls.length ? "tool_calls" : "stop"),
+    }],
+    usage: openAIUsage(t),
+  });
+}
 
 /** The SSE events of a streamed chat completion with text, tool calls and reasoning (`reasoning_content`). */
 export function openAIStream(
   parts: Part[],
   t: Tokens | null = { input: 9, output: 12 },
   model = "gpt-4o-2024-08-06",
+  dialect: ReasoningDialect = "reasoning_content",
+  finish?: string,
 ): string[] {
   const head = {
     id: "chatcmpl-B9MHDbslfkBeAs8l4bebGdFOJ6PeG",
@@ -86,26 +181,22 @@ export function openAIStream(
   let calls = 0;
   for (const p of parts) {
     if ("text" in p) { for (const content of p.text) events.push(chunk({ content }, null)); }
-    else if ("thinking" in p) {
-      for (const r of p.thinking) events.push(chunk({ reasoning_content: r }, null));
+    else if ("refusal" in p) {
+      for (const refusal of p.refusal) events.push(chunk({ refusal }, null));
+    } else if ("thinking" in p) {
+      for (const delta of reasoningDeltas(p, dialect)) events.push(chunk(delta, null));
+    } else if ("redacted" in p) {
+      const detail = { type: "reasoning.encrypted", data: p.redacted, format: SIGNED, index: 1 };
+      events.push(chunk({ reasoning_details: [detail] }, null));
     } else {
       const index = calls++;
-      events.push(
-        chunk({
-          tool_calls: [{
-            index,
-            id: p.tool.id,
-            type: "function",
-            function: { name: p.tool.name, arguments: "" },
-          }],
-        }, null),
-      );
+      events.push(chunk({ tool_calls: [{ index, ...chatCall(p.tool, "") }] }, null));
       for (const a of p.tool.args) {
         events.push(chunk({ tool_calls: [{ index, function: { arguments: a } }] }, null));
       }
     }
   }
-  events.push(chunk({}, calls ? "tool_calls" : "stop"));
+  events.push(chunk({}, finish ?? (calls ? "tool_calls" : "stop")));
   if (t) {
     events.push(`data: ${JSON.stringify({ ...head, choices: [], usage: openAIUsage(t) })}\n\n`);
   }
@@ -137,6 +228,46 @@ export function anthropicError(type: string, message: string): string {
   return JSON.stringify({ type: "error", error: { type, message } });
 }
 
+/** Parts as the content blocks of an Anthropic message. */
+function anthropicBlocks(parts: Part[]): Record<string, unknown>[] {
+  return parts.map((p) => {
+    if ("text" in p) return { type: "text", text: p.text.join("") };
+    if ("thinking" in p) {
+      return { type: "thinking", thinking: p.thinking.join(""), signature: p.signature ?? "sig" };
+    }
+    if ("redacted" in p) return { type: "redacted_thinking", data: p.redacted };
+    if ("tool" in p) {
+      return {
+        type: "tool_use",
+        id: p.tool.id,
+        name: p.tool.name,
+        input: JSON.parse(p.tool.args.join("")),
+      };
+    }
+    throw new Error("Anthropic has no refusal block");
+  });
+}
+
+/** A whole Anthropic `message` of any parts. */
+export function anthropicMessage(
+  parts: Part[],
+  t: Tokens = { input: 21, output: 9 },
+  model = "claude-sonnet-4-5-20250929",
+  stop?: string,
+): string {
+  const tools = parts.some((p) => "tool" in p);
+  return JSON.stringify({
+    id: "msg_013Zva2CMHLNnXjNJJKqJ2EF",
+    type: "message",
+    role: "assistant",
+    model,
+    content: anthropicBlocks(parts),
+    stop_reason: stop ?? (tools ? "tool_use" : "end_turn"),
+    stop_sequence: null,
+    usage: anthropicUsage(t, t.output),
+  });
+}
+
 /** An Anthropic `message` as the Messages API sends it. */
 export function anthropicJSON(
   text: string,
@@ -160,6 +291,7 @@ export function anthropicStream(
   parts: Part[],
   t: Tokens = { input: 21, output: 9 },
   model = "claude-sonnet-4-5-20250929",
+  stop?: string,
 ): string[] {
   const ev = (type: string, data: Record<string, unknown>) =>
     `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
@@ -203,6 +335,11 @@ export function anthropicStream(
           delta: { type: "signature_delta", signature: p.signature ?? "sig" },
         }),
       );
+    } else if ("redacted" in p) {
+      const content_block = { type: "redacted_thinking", data: p.redacted };
+      events.push(ev("content_block_start", { index, content_block }));
+    } else if ("refusal" in p) {
+      throw new Error("Anthropic has no refusal block");
     } else {
       tools = true;
       events.push(
@@ -221,7 +358,7 @@ export function anthropicStream(
   });
   events.push(
     ev("message_delta", {
-      delta: { stop_reason: tools ? "tool_use" : "end_turn", stop_sequence: null },
+      delta: { stop_reason: stop ?? (tools ? "tool_use" : "end_turn"), stop_sequence: null },
       usage: { output_tokens: t.output },
     }),
     ev("message_stop", {}),

@@ -19,8 +19,10 @@ const STOP: Record<string, StopReason> = {
   content_filter: "content_filter",
 };
 
-export function chatStopReason(finish: unknown): StopReason {
-  return STOP[String(finish)] ?? "end_turn";
+/** The stop for a `finish_reason`; an answer that was a refusal stopped because the model refused. */
+export function chatStopReason(finish: unknown, refused = false): StopReason {
+  const stop = STOP[String(finish)] ?? "end_turn";
+  return refused && stop === "end_turn" ? "refusal" : stop;
 }
 
 /** Chat's `finish_reason` for each stop: a model's refusal is a filtered answer there. */
@@ -113,7 +115,7 @@ export function decodeChatCompletion(json: Json): Answer {
     model: String(json.model ?? ""),
     created: Number(json.created ?? 0),
     blocks,
-    stop: chatStopReason(choice.finish_reason),
+    stop: chatStopReason(choice.finish_reason, blocks.some((b) => b.type === "refusal")),
     stopSequence: null,
     usage: json.usage ? fromChatUsage(json.usage as Json) : emptyUsage(),
   };

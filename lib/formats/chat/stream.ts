@@ -22,6 +22,7 @@ import { chatUsage, fromChatUsage } from "./usage.ts";
 export function chatStreamDecoder(): TransformStream<EventSourceMessage, AnswerEvent> {
   let started = false;
   let ended = false;
+  let refused = false;
   /** OpenAI tool call index → whether its start was announced. */
   const calls = new Set<number>();
   return new TransformStream<EventSourceMessage, AnswerEvent>({
@@ -60,6 +61,7 @@ export function chatStreamDecoder(): TransformStream<EventSourceMessage, AnswerE
         const said = text(delta.content);
         if (said) out.enqueue({ type: "text", text: said });
         if (typeof delta.refusal === "string" && delta.refusal) {
+          refused = true;
           out.enqueue({ type: "refusal", text: delta.refusal });
         }
         for (const call of asArray(delta.tool_calls)) {
@@ -81,7 +83,7 @@ export function chatStreamDecoder(): TransformStream<EventSourceMessage, AnswerE
         }
         if (choice.finish_reason) {
           ended = true;
-          out.enqueue({ type: "finish", stop: chatStopReason(choice.finish_reason) });
+          out.enqueue({ type: "finish", stop: chatStopReason(choice.finish_reason, refused) });
         }
       }
       if (chunk.usage) out.enqueue({ type: "usage", usage: fromChatUsage(chunk.usage as Json) });
@@ -104,8 +106,13 @@ export function chatStreamEncoder(
   let head = { id: "", created: 0, model: "" };
   const usage = emptyUsage();
   let finished = false;
-  /** Reasoning blocks so far, numbered as `reasoning_details` number them, and the open one's text. */
-  let thoughts = 0;
+  /**
+   * The signed and redacted reasoning so far, each delta that has any carrying
+   * them all: the OpenAI SDK keeps a field's last value (Object.assign), so
+   * the last such delta must hold every block the next turn sends back. And
+   * the open thinking block's text.
+   */
+  const details: Json[] = [];
   let thought: string | null = null;
   const event = (choices: unknown[], extra: Record<string, unknown> = {}) =>
     `data: ${
@@ -123,10 +130,7 @@ export function chatStreamEncoder(
     event([{ index: 0, delta, logprobs: null, finish_reason: finish }]);
   return new TransformStream<AnswerEvent, string>({
     transform(ev, out) {
-      if (thought !== null && ev.type !== "reasoning" && ev.type !== "signature") {
-        thoughts++;
-        thought = null;
-      }
+      if (thought !== null && ev.type !== "reasoning" && ev.type !== "signature") thought = null;
       switch (ev.type) {
         case "start":
           head = { id: ev.id, created: ev.created, model: ev.model };
@@ -143,28 +147,25 @@ export function chatStreamEncoder(
           out.enqueue(chunk({ reasoning_content: ev.text }));
           break;
         case "signature":
-          // The signature closes its thinking block, which must come back whole, word for word, on
-          // the next turn: one detail with all of the block's text, whatever a client merges.
-          out.enqueue(chunk({
-            reasoning_details: [{
-              type: "reasoning.text",
-              text: thought ?? "",
-              signature: ev.signature,
-              format: SIGNED_FORMAT,
-              index: thoughts++,
-            }],
-          }));
+          // The signature closes its thinking block, which must come back whole, word for word.
+          details.push({
+            type: "reasoning.text",
+            text: thought ?? "",
+            signature: ev.signature,
+            format: SIGNED_FORMAT,
+            index: details.length,
+          });
+          out.enqueue(chunk({ reasoning_details: [...details] }));
           thought = null;
           break;
         case "redacted_reasoning":
-          out.enqueue(chunk({
-            reasoning_details: [{
-              type: "reasoning.encrypted",
-              data: ev.data,
-              format: SIGNED_FORMAT,
-              index: thoughts++,
-            }],
-          }));
+          details.push({
+            type: "reasoning.encrypted",
+            data: ev.data,
+            format: SIGNED_FORMAT,
+            index: details.length,
+          });
+          out.enqueue(chunk({ reasoning_details: [...details] }));
           break;
         case "tool_call":
           out.enqueue(chunk({

@@ -216,6 +216,7 @@ function thinkingFor(out: Json, chat: Json, drop: Drop): void {
   if (choice === "any" || choice === "tool") {
     return drop(
       "reasoning_effort (thinking is off: Anthropic refuses it with a forced tool choice)",
+      true,
     );
   }
   const last = (out.messages as Json[]).findLast((m) => m.role === "assistant");
@@ -223,6 +224,7 @@ function thinkingFor(out: Json, chat: Json, drop: Drop): void {
   if (blocks.some((b) => b.type === "tool_use") && !/thinking/.test(String(blocks[0]?.type))) {
     return drop(
       "reasoning_effort (thinking is off: the last assistant turn came back without its signed thinking)",
+      true,
     );
   }
   const budget = BUDGET[effort];

@@ -61,8 +61,8 @@ function toolChoiceToChat(choice: Json | undefined): Json {
 
 /**
  * An assistant turn: its thinking replayed, its text, its tool calls (with
- * any carried signature). `thinking`: the conversation thinks, so a tool turn
- * carries `reasoning_content` even when empty (DeepSeek: "The
+ * any carried signature). `thinking`: the conversation thinks, so every
+ * assistant turn carries `reasoning_content`, even when empty (DeepSeek: "The
  * `reasoning_content` in the thinking mode must be passed back to the API.").
  */
 function assistantMessage(m: Json, thinking: boolean): Json {
@@ -106,7 +106,7 @@ function assistantMessage(m: Json, thinking: boolean): Json {
     return call;
   });
   if (calls.length) message.tool_calls = calls;
-  if (details.length || (thinking && calls.length)) message.reasoning_content = thought;
+  if (details.length || thinking) message.reasoning_content = thought;
   if (details.length) message.reasoning_details = details;
   return message;
 }
@@ -140,7 +140,8 @@ function userMessages(m: Json): Json[] {
 /** An Anthropic messages request as an OpenAI chat completions request. */
 export function messagesToChat(body: Json, drop: Drop): Json {
   const messages: Json[] = [];
-  const thinks = (body.thinking as Json | undefined)?.type === "enabled";
+  const effort = reasoningEffort(body, drop);
+  const thinks = effort !== undefined;
   const system = typeof body.system === "string" ? body.system : contentText(body.system);
   if (system) messages.push({ role: "system", content: system });
   for (const m of asArray(body.messages)) {
@@ -175,14 +176,37 @@ export function messagesToChat(body: Json, drop: Drop): Json {
     }));
     Object.assign(out, toolChoiceToChat(body.tool_choice as Json | undefined));
   }
-  const thinking = body.thinking as Json | undefined;
-  if (thinking?.type === "enabled") {
-    out.reasoning_effort = effortFor(Number(thinking.budget_tokens ?? 0));
-  } else if (thinking && thinking.type !== "disabled") drop(`thinking of type '${thinking.type}'`);
+  if (effort) out.reasoning_effort = effort;
+  const config = (body.output_config ?? {}) as Json;
+  const format = config.format as Json | undefined;
+  if (format?.type === "json_schema") {
+    out.response_format = {
+      type: "json_schema",
+      json_schema: { name: "output", schema: format.schema, strict: true },
+    };
+  }
   dropFields(
     body,
-    ["top_k", "context_management", "output_config", "container", "mcp_servers", "service_tier"],
+    ["top_k", "context_management", "container", "mcp_servers", "service_tier"],
     drop,
   );
   return out;
+}
+
+/** Anthropic's effort words as `reasoning_effort`'s (its `max` is OpenAI's `xhigh`). */
+const EFFORT: Record<string, string> = { low: "low", medium: "medium", high: "high", max: "xhigh" };
+
+/**
+ * How hard the model thinks, as `reasoning_effort`: from a thinking budget,
+ * or, for adaptive thinking (Claude Code's), from `output_config.effort`.
+ */
+function reasoningEffort(body: Json, drop: Drop): string | undefined {
+  const thinking = body.thinking as Json | undefined;
+  if (thinking?.type === "enabled") return effortFor(Number(thinking.budget_tokens ?? 0));
+  if (thinking?.type === "adaptive") {
+    const said = String((body.output_config as Json | undefined)?.effort ?? "medium");
+    return EFFORT[said] ?? (drop(`output_config.effort '${said}'`), "medium");
+  }
+  if (thinking && thinking.type !== "disabled") drop(`thinking of type '${thinking.type}'`);
+  return undefined;
 }

@@ -67,7 +67,11 @@ export async function routeRequest(x: Exchange): Promise<Answered> {
     query: request.plainText ? "" : x.query,
     signal: x.req.signal,
     attempts: record.attempts,
-    drop: (what) => rt.logger.debug(`${record.request_id}: translation dropped ${what}`),
+    drop: (what, changed) => {
+      const line = `${record.request_id}: translation dropped ${what}`;
+      if (changed) rt.logger.info(line);
+      else rt.logger.debug(line);
+    },
   }, x.deployments!);
   x.routed = routed;
   record.provider = routed.deployment.provider.name;
