@@ -380,25 +380,21 @@ export function ollamaLines(
   pieces: string[],
   toolCalls: { name: string; arguments: Record<string, unknown> }[] = [],
   model = "llama3.2",
+  thinking: string[] = [],
 ): string[] {
   const at = "2026-11-23T05:00:00.000000Z";
-  const lines = pieces.map((content) =>
-    JSON.stringify({ model, created_at: at, message: { role: "assistant", content }, done: false })
-  );
-  if (toolCalls.length) {
-    lines.push(
-      JSON.stringify({
-        model,
-        created_at: at,
-        message: {
-          role: "assistant",
-          content: "",
-          tool_calls: toolCalls.map((f) => ({ function: f })),
-        },
-        done: false,
-      }),
-    );
-  }
+  const line = (message: Record<string, unknown>) =>
+    JSON.stringify({
+      model,
+      created_at: at,
+      message: { role: "assistant", content: "", ...message },
+      done: false,
+    });
+  const lines = [
+    ...thinking.map((t) => line({ thinking: t })),
+    ...pieces.map((content) => line({ content })),
+  ];
+  if (toolCalls.length) lines.push(line({ tool_calls: toolCalls.map((f) => ({ function: f })) }));
   lines.push(JSON.stringify({
     model,
     created_at: at,
@@ -417,10 +413,15 @@ export function ollamaLines(
 
 /** A whole Ollama `/api/chat` answer. */
 export function ollamaJSON(content: string, model = "llama3.2"): string {
+  return ollamaMessage({ content }, model);
+}
+
+/** A whole Ollama `/api/chat` answer with any message fields (`thinking`, `tool_calls`). */
+export function ollamaMessage(message: Record<string, unknown>, model = "llama3.2"): string {
   return JSON.stringify({
     model,
     created_at: "2026-11-23T05:00:00.000000Z",
-    message: { role: "assistant", content },
+    message: { role: "assistant", content: "", ...message },
     done_reason: "stop",
     done: true,
     total_duration: 4883583458,

@@ -112,14 +112,30 @@ export function messagesStreamEncoder(promptTokens = 0): TransformStream<AnswerE
   };
   let open: Open = null;
   let index = -1;
+  /**
+   * Closes the open block. A thinking block ends with its signature, as
+   * Anthropic's always do: an unsigned one (DeepSeek's, Ollama's) with an
+   * empty one, which clients keep and send back like any other.
+   */
+  let signed = false;
+  const close = (out: TransformStreamDefaultController<string>) => {
+    if (open === "thinking" && !signed) {
+      out.enqueue(
+        sse("content_block_delta", { index, delta: { type: "signature_delta", signature: "" } }),
+      );
+    }
+    out.enqueue(sse("content_block_stop", { index }));
+    open = null;
+  };
   const toolBlocks = new Map<number, number>();
   let started = false;
 
   return new TransformStream<AnswerEvent, string>({
     transform(ev, out) {
       const openBlock = (kind: Open, block: Record<string, unknown>) => {
-        if (open) out.enqueue(sse("content_block_stop", { index }));
+        if (open) close(out);
         open = kind;
+        signed = false;
         index++;
         out.enqueue(sse("content_block_start", { index, content_block: block }));
       };
@@ -177,6 +193,7 @@ export function messagesStreamEncoder(promptTokens = 0): TransformStream<AnswerE
               type: "signature_delta",
               signature: carrySignature(ev.id, ev.signature),
             });
+            signed = true;
           }
           openBlock("tool_use", { type: "tool_use", id: ev.id, name: ev.name, input: {} });
           toolBlocks.set(ev.index, index);
@@ -196,7 +213,7 @@ export function messagesStreamEncoder(promptTokens = 0): TransformStream<AnswerE
     },
     flush(out) {
       if (!started) return;
-      if (open) out.enqueue(sse("content_block_stop", { index }));
+      if (open) close(out);
       out.enqueue(sse("message_delta", {
         delta: { stop_reason: STOP_REASON[stop.reason], stop_sequence: stop.sequence },
         usage: messagesUsage(usage),

@@ -79,13 +79,16 @@ function assistantMessage(m: Json, thinking: boolean): Json {
     if (signature) carried.set(signature[0], signature[1]);
     else if (b.type === "thinking") {
       thought += String(b.thinking ?? "");
-      details.push({
-        type: "reasoning.text",
-        text: b.thinking,
-        signature: b.signature,
-        format: SIGNED_FORMAT,
-        index: details.length,
-      });
+      // Unsigned thinking (an OpenAI-compatible server's own) goes back as reasoning_content alone.
+      if (b.signature) {
+        details.push({
+          type: "reasoning.text",
+          text: b.thinking,
+          signature: b.signature,
+          format: SIGNED_FORMAT,
+          index: details.length,
+        });
+      }
     } else if (b.type === "redacted_thinking") {
       details.push({
         type: "reasoning.encrypted",
@@ -106,7 +109,7 @@ function assistantMessage(m: Json, thinking: boolean): Json {
     return call;
   });
   if (calls.length) message.tool_calls = calls;
-  if (details.length || thinking) message.reasoning_content = thought;
+  if (thought || details.length || thinking) message.reasoning_content = thought;
   if (details.length) message.reasoning_details = details;
   return message;
 }

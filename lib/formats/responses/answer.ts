@@ -2,7 +2,8 @@
  * Responses API answers written from the neutral answer: the `response`
  * object, and the output items a stream builds one by one. Reasoning that
  * must come back on the next turn (Anthropic's signed or redacted thinking,
- * Gemini's thought signatures) travels as the item's `encrypted_content`,
+ * Gemini's thought signatures, DeepSeek's and Ollama's plain reasoning)
+ * travels as the item's `encrypted_content`,
  * when the request asked for it (`include: ["reasoning.encrypted_content"]`,
  * as Codex does with `store: false`): switchyard's own sealed form, read back
  * by `request.ts`.
@@ -41,9 +42,8 @@ export function wantsSealed(request: Json): boolean {
 
 /** A reasoning block's sealed form, when it has one to keep. */
 export function sealedOf(b: Block): string | undefined {
-  if (b.type === "reasoning" && b.signature) {
-    return seal({ thinking: b.text, signature: b.signature });
-  }
+  // Unsigned reasoning too: DeepSeek and Ollama want their reasoning back on the next turn.
+  if (b.type === "reasoning") return seal({ thinking: b.text, signature: b.signature ?? "" });
   if (b.type === "redacted_reasoning") return seal({ redacted: b.data });
   if (b.type === "tool_call" && b.signature) return seal({ call: b.id, signature: b.signature });
   return undefined;

@@ -53,23 +53,14 @@ function replayReasoning(
   if (!sealed) return drop("a replayed reasoning item without switchyard's encrypted_content");
   if ("call" in sealed) return void carried.set(sealed.call, sealed.signature);
   const turn = assistantTurn(messages);
-  const details = (turn.reasoning_details ??= []) as Json[];
-  if ("redacted" in sealed) {
-    details.push({
-      type: "reasoning.encrypted",
-      data: sealed.redacted,
-      format: SIGNED_FORMAT,
-      index: details.length,
-    });
-    return;
+  const detail = (d: Json) => {
+    const details = (turn.reasoning_details ??= []) as Json[];
+    details.push({ ...d, format: SIGNED_FORMAT, index: details.length });
+  };
+  if ("redacted" in sealed) return detail({ type: "reasoning.encrypted", data: sealed.redacted });
+  if (sealed.signature) {
+    detail({ type: "reasoning.text", text: sealed.thinking, signature: sealed.signature });
   }
-  details.push({
-    type: "reasoning.text",
-    text: sealed.thinking,
-    signature: sealed.signature,
-    format: SIGNED_FORMAT,
-    index: details.length,
-  });
   turn.reasoning_content = String(turn.reasoning_content ?? "") + sealed.thinking;
 }
 

@@ -7,7 +7,10 @@ export const responsesShape = z.looseObject({
   input: z.union([
     text,
     z.array(
-      z.looseObject({ type: z.string().optional(), content: z.union([text, parts]).optional() }),
+      z.looseObject({
+        type: z.string().optional(),
+        content: z.union([text, parts, z.null()]).optional(),
+      }),
     ),
   ]),
   tools: z.array(z.looseObject({ type: z.string() })).optional(),

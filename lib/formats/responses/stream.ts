@@ -14,6 +14,7 @@ import {
   responseObject,
   seal,
   type Sealed,
+  sealedOf,
   wantsSealed,
 } from "./answer.ts";
 import { fromResponsesUsage } from "./usage.ts";
@@ -152,8 +153,8 @@ export function responsesStreamEncoder(request: Json): TransformStream<AnswerEve
       emit(out, "response.reasoning_summary_text.done", { ...at, summary_index: 0, text });
       emit(out, "response.reasoning_summary_part.done", { ...at, summary_index: 0, part });
       item.summary = [part];
-      if (sealed && open.signature) {
-        item.encrypted_content = seal({ thinking: text, signature: open.signature });
+      if (sealed) {
+        item.encrypted_content = sealedOf({ type: "reasoning", text, signature: open.signature });
       }
     } else {
       emit(out, "response.function_call_arguments.done", {
