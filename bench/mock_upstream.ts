@@ -6,6 +6,7 @@
  *   deno run -A bench/mock_upstream.ts [--chunk-delay-ms 0]
  */
 import { parseArgs } from "node:util";
+import { chatChunk, chatCompletion, chatUsageChunk } from "./openai_wire.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -17,48 +18,19 @@ const WORDS = Array.from({ length: 20 }, (_, i) => `word${i} `);
 
 const openAIHead = {
   id: "chatcmpl-bench",
-  object: "chat.completion.chunk",
   created: 1741570283,
   model: "gpt-4o-mini",
   system_fingerprint: "fp_bench",
 };
-const openAIUsage = {
-  prompt_tokens: 12,
-  completion_tokens: 20,
-  total_tokens: 32,
-  prompt_tokens_details: { cached_tokens: 0 },
-  completion_tokens_details: { reasoning_tokens: 0 },
-};
-const openAIChunk = (delta: object, finish: string | null) =>
-  `data: ${
-    JSON.stringify({
-      ...openAIHead,
-      choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
-    })
-  }\n\n`;
-
-const OPENAI_JSON = enc.encode(JSON.stringify({
-  id: "chatcmpl-bench",
-  object: "chat.completion",
-  created: 1741570283,
-  model: "gpt-4o-mini",
-  choices: [{
-    index: 0,
-    message: { role: "assistant", content: WORDS.join(""), refusal: null },
-    logprobs: null,
-    finish_reason: "stop",
-  }],
-  usage: openAIUsage,
-  system_fingerprint: "fp_bench",
-}));
+const openAIUsage = { prompt_tokens: 12, completion_tokens: 20, total_tokens: 32 };
+const openAIChunk = (delta: object, finish: string | null) => chatChunk(openAIHead, delta, finish);
+const OPENAI_JSON = enc.encode(chatCompletion(openAIHead, WORDS.join(""), openAIUsage));
 const openAIEvents = (usage: boolean) =>
   [
     openAIChunk({ role: "assistant", content: "" }, null),
     ...WORDS.slice(0, 19).map((w) => openAIChunk({ content: w }, null)),
     openAIChunk({}, "stop"),
-    ...(usage
-      ? [`data: ${JSON.stringify({ ...openAIHead, choices: [], usage: openAIUsage })}\n\n`]
-      : []),
+    ...(usage ? [chatUsageChunk(openAIHead, openAIUsage)] : []),
     "data: [DONE]\n\n",
   ].map((e) => enc.encode(e));
 const OPENAI_SSE = openAIEvents(false);

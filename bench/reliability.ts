@@ -12,6 +12,7 @@
 import http from "node:http";
 import { parseArgs } from "node:util";
 import { stringify } from "yaml";
+import { chatChunk, chatCompletion } from "./openai_wire.ts";
 import { spawnProxy } from "./proxy_process.ts";
 
 const { values } = parseArgs({
@@ -39,18 +40,9 @@ function fate(requestId: string, upstream: string, faults: boolean): Fate {
   return u < 0.30 ? "500" : u < 0.40 ? "reset" : u < 0.42 ? "hang" : "ok";
 }
 
-function chunk(text: string | null, finish: string | null): string {
-  const delta = text === null ? {} : { content: text };
-  return `data: ${
-    JSON.stringify({
-      id: "c",
-      object: "chat.completion.chunk",
-      created: 0,
-      model: "m",
-      choices: [{ index: 0, delta, finish_reason: finish }],
-    })
-  }\n\n`;
-}
+const HEAD = { id: "c", created: 0, model: "m" };
+const chunk = (text: string | null, finish: string | null) =>
+  chatChunk(HEAD, text === null ? {} : { content: text }, finish);
 
 function startUpstream(
   name: string,
@@ -76,18 +68,13 @@ function startUpstream(
           res.end("data: [DONE]\n\n");
         } else {
           res.writeHead(200, { "content-type": "application/json" });
-          res.end(JSON.stringify({
-            id: "c",
-            object: "chat.completion",
-            created: 0,
-            model: "m",
-            choices: [{
-              index: 0,
-              message: { role: "assistant", content: "fine thanks" },
-              finish_reason: "stop",
-            }],
-            usage: { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 },
-          }));
+          res.end(
+            chatCompletion(HEAD, "fine thanks", {
+              prompt_tokens: 3,
+              completion_tokens: 2,
+              total_tokens: 5,
+            }),
+          );
         }
       }, 5);
     });

@@ -26,6 +26,7 @@
  */
 import { parseArgs } from "node:util";
 import { stringify } from "yaml";
+import { chatChunk, chatCompletion, chatUsageChunk } from "./openai_wire.ts";
 import { type Process, spawnListening, spawnProxy } from "./proxy_process.ts";
 
 const { values } = parseArgs({
@@ -61,17 +62,9 @@ const mb = (bytes: number) => (bytes / 1048576).toFixed(1);
 const EVENT_CONTENT = 1024;
 const STREAM_BYTES = 12 * 1048576;
 
-const openAIHead = {
-  id: "chatcmpl-soak",
-  object: "chat.completion.chunk",
-  created: 1741570283,
-  model: "soak-model",
-};
+const openAIHead = { id: "chatcmpl-soak", created: 1741570283, model: "soak-model" };
 const usage = { prompt_tokens: 12, completion_tokens: 12000, total_tokens: 12012 };
-const event = (delta: object, finish: string | null) =>
-  `data: ${
-    JSON.stringify({ ...openAIHead, choices: [{ index: 0, delta, finish_reason: finish }] })
-  }\n\n`;
+const event = (delta: object, finish: string | null) => chatChunk(openAIHead, delta, finish);
 
 /**
  * The bulk of a stream goes out in blocks of 48 events (~57 KiB) built once: one enqueue per
@@ -81,22 +74,15 @@ const BLOCK = enc.encode(event({ content: "x".repeat(EVENT_CONTENT) }, null).rep
 const BLOCKS = Math.ceil(STREAM_BYTES / BLOCK.length);
 const STREAM_HEAD = enc.encode(event({ role: "assistant", content: "" }, null));
 const STREAM_TAIL = enc.encode(
-  event({}, "stop") +
-    `data: ${JSON.stringify({ ...openAIHead, choices: [], usage })}\n\n` +
-    "data: [DONE]\n\n",
+  event({}, "stop") + chatUsageChunk(openAIHead, usage) + "data: [DONE]\n\n",
 );
-const CHAT_JSON = enc.encode(JSON.stringify({
-  id: "chatcmpl-soak",
-  object: "chat.completion",
-  created: 1741570283,
-  model: "soak-model",
-  choices: [{
-    index: 0,
-    message: { role: "assistant", content: "fine, thanks" },
-    finish_reason: "stop",
-  }],
-  usage: { prompt_tokens: 12, completion_tokens: 3, total_tokens: 15 },
-}));
+const CHAT_JSON = enc.encode(
+  chatCompletion(openAIHead, "fine, thanks", {
+    prompt_tokens: 12,
+    completion_tokens: 3,
+    total_tokens: 15,
+  }),
+);
 
 interface UpstreamStats {
   /** Streams started and neither finished nor aborted yet. */

@@ -26,31 +26,13 @@ const openAIUsage = (t: Tokens) => ({
   },
 });
 
-/** A `chat.completion` as OpenAI sends it. */
+/** A `chat.completion` of text as OpenAI sends it (pretty-printed, as a passthrough must keep it). */
 export function openAIChatJSON(
   text: string,
   t: Tokens = { input: 9, output: 12 },
   model = "gpt-4o-2024-08-06",
 ): string {
-  return JSON.stringify(
-    {
-      id: "chatcmpl-B9MHDbslfkBeAs8l4bebGdFOJ6PeG",
-      object: "chat.completion",
-      created: 1741570283,
-      model,
-      choices: [{
-        index: 0,
-        message: { role: "assistant", content: text, refusal: null, annotations: [] },
-        logprobs: null,
-        finish_reason: "stop",
-      }],
-      usage: openAIUsage(t),
-      service_tier: "default",
-      system_fingerprint: "fp_fc9f1d7035",
-    },
-    null,
-    2,
-  );
+  return openAIChatMessage([{ text: [text] }], t, model);
 }
 
 /**
@@ -108,7 +90,12 @@ export function openAIChatMessage(
   dialect: ReasoningDialect = "reasoning_content",
   finish?: string,
 ): string {
-  const message: Record<string, unknown> = { role: "assistant", content: null, refusal: null };
+  const message: Record<string, unknown> = {
+    role: "assistant",
+    content: null,
+    refusal: null,
+    annotations: [],
+  };
   const calls: unknown[] = [];
   const details: unknown[] = [];
   for (const p of parts) {
@@ -137,19 +124,25 @@ export function openAIChatMessage(
   }
   if (calls.length) message.tool_calls = calls;
   if (details.length) message.reasoning_details = details;
-  return JSON.stringify({
-    id: "chatcmpl-B9MHDbslfkBeAs8l4bebGdFOJ6PeG",
-    object: "chat.completion",
-    created: 1741570283,
-    model,
-    choices: [{
-      index: 0,
-      message,
-      logprobs: null,
-      finish_reason: finish ?? (calls.length ? "tool_calls" : "stop"),
-    }],
-    usage: openAIUsage(t),
-  });
+  return JSON.stringify(
+    {
+      id: "chatcmpl-B9MHDbslfkBeAs8l4bebGdFOJ6PeG",
+      object: "chat.completion",
+      created: 1741570283,
+      model,
+      choices: [{
+        index: 0,
+        message,
+        logprobs: null,
+        finish_reason: finish ?? (calls.length ? "tool_calls" : "stop"),
+      }],
+      usage: openAIUsage(t),
+      service_tier: "default",
+      system_fingerprint: "fp_fc9f1d7035",
+    },
+    null,
+    2,
+  );
 }
 
 /** The SSE events of a streamed chat completion with text, tool calls and reasoning (`reasoning_content`). */
