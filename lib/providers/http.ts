@@ -158,6 +158,9 @@ export class HttpClient {
       let fail: (err: UpstreamFailure) => void = reject;
       const stop = (kind: "network" | "timeout", message: string) => {
         const err = new UpstreamFailure(kind, message);
+        // Deno 2.9's node:http resends a POST destroyed before its answer on a reused socket
+        // (denoland/deno#36786): an upstream call nobody reads, billed twice. Not reused, not resent.
+        (req as { reusedSocket: boolean }).reusedSocket = false;
         req.destroy(err);
         fail(err);
       };

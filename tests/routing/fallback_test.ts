@@ -516,6 +516,44 @@ Deno.test("a client that leaves aborts the upstream call: waiting for headers, a
   );
 });
 
+Deno.test("a call given up before its answer is never sent again, on a fresh or a reused connection", async () => {
+  // Deno 2.9's node:http resends a POST destroyed on a reused keep-alive socket (denoland/deno#36786).
+  const sent: string[] = [];
+  const arrived = gate();
+  await using up = fakeUpstream((r) => {
+    sent.push(String(r.json.user));
+    if (r.json.user !== "waits") return jsonResponse(openAIChatJSON("ok"));
+    arrived.open();
+    return new Promise<Response>(() => {});
+  });
+  await using proxy = startProxy({
+    providers: { w: { type: "openai", base_url: up.url } },
+    models: { m: ["w/x"] },
+  });
+  await (await fetch(`${proxy.v1}/chat/completions`, {
+    method: "POST",
+    body: chatBody({ user: "first" }),
+  }))
+    .text();
+  const client = new AbortController();
+  const pending = fetch(`${proxy.v1}/chat/completions`, {
+    method: "POST",
+    body: chatBody({ user: "waits" }),
+    signal: client.signal,
+  }).catch(() => "aborted");
+  await arrived.promise;
+  const given = proxy.nextRecord();
+  client.abort();
+  assertEquals(await pending, "aborted");
+  await given;
+  await (await fetch(`${proxy.v1}/chat/completions`, {
+    method: "POST",
+    body: chatBody({ user: "last" }),
+  }))
+    .text();
+  assertEquals(sent, ["first", "waits", "last"]);
+});
+
 Deno.test("a client that leaves during a backoff sleep stops the retries", async () => {
   const first = gate();
   await using a = fakeUpstream(() => {

@@ -26,6 +26,9 @@ export interface FakeUpstream {
 /** A server that answers each request with `script(request)`. */
 export function fakeUpstream(script: Script): FakeUpstream {
   const received: Received[] = [];
+  // Deno.serve does not always see a client close a connection while its handler waits
+  // (it notices on write): at shutdown every handler still waiting is answered.
+  const closing = Promise.withResolvers<Response>();
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
     const text = await req.text();
     let json: Record<string, unknown> = {};
@@ -48,13 +51,14 @@ export function fakeUpstream(script: Script): FakeUpstream {
         once: true,
       });
     });
-    return await Promise.race([script(r), gone]);
+    return await Promise.race([script(r), gone, closing.promise]);
   });
   return {
     url: `http://127.0.0.1:${server.addr.port}`,
     received,
     last: () => received[received.length - 1],
     [Symbol.asyncDispose]: async () => {
+      closing.resolve(new Response(null, { status: 503 }));
       await server.shutdown();
     },
   };
