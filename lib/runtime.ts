@@ -19,8 +19,8 @@ import { canServe } from "./formats/translation.ts";
 import { Router } from "./routing/router.ts";
 import { isRoute } from "./server/app.ts";
 import { Keys } from "./server/steps/identify.ts";
-import { Splitter } from "./splitter.ts";
-import { MemoryAnswers, MemoryCooldowns } from "./state/memory.ts";
+import { Splitter } from "./splitter/splitter.ts";
+import { MemoryAnswers, MemoryCompanions, MemoryCooldowns } from "./state/memory.ts";
 import type { AnswerStore, CooldownStore } from "./state/types.ts";
 import { HeaderPolicy } from "./transforms/headers.ts";
 import { Transforms } from "./transforms/transforms.ts";
@@ -99,7 +99,7 @@ export function createRuntime(config: Config, plugins: readonly Plugin[] = []): 
     metrics,
     recorder: new Recorder({ logger, file, metrics, prices, bodies: config.log.bodies }),
     redactor,
-    splitter: config.splitter && new Splitter(config.splitter),
+    splitter: config.splitter && new Splitter(config.splitter, new MemoryCompanions()),
     transforms: new Transforms(config.transforms),
     hooks: new HookRunner(plugins, logger),
     cache: config.cache && new MemoryAnswers(config.cache.ttl_s * 1000, config.cache.max_entries),

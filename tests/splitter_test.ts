@@ -164,7 +164,7 @@ Deno.test("splitter, chat stream: main chunks untouched, then separator and comp
   const contents = middle.trim().split("\n\n").map((e) =>
     JSON.parse(e.slice(6)).choices[0].delta.content
   );
-  assertEquals(contents, [SEP, "Fixed ", "text."]);
+  assertEquals(contents, [SEP + "Fixed ", "text."], "the separator goes with the first piece");
 });
 
 Deno.test("splitter, messages stream: a well-formed event sequence the SDK's finalMessage accepts", async () => {
@@ -179,9 +179,9 @@ Deno.test("splitter, messages stream: a well-formed event sequence the SDK's fin
     max_tokens: 20,
     messages: [{ role: "user", content: "hi" }],
   }).finalMessage();
+  // Inside the main answer's text block: a client keeping the last text block keeps the answer.
   assertEquals(m.content.map((b) => b.type === "text" ? b.text : b.type), [
-    "Main text.",
-    `${SEP}Fixed.`,
+    `Main text.${SEP}Fixed.`,
   ]);
   assertEquals(m.stop_reason, "end_turn");
   assertEquals(m.usage.output_tokens, 9, "the main request's usage");
@@ -232,7 +232,7 @@ Deno.test("splitter: the main stream's first chunk arrives while the companion i
   await until('"Main."');
   assert(!seen.includes("Fixed"));
   companionStarted.open();
-  await until('"Fixed "');
+  await until('Fixed "');
   assert(!seen.includes('"text."') && !seen.includes("[DONE]"), "the rest waits for the companion");
   companionRest.open();
   await until("[DONE]");

@@ -173,8 +173,9 @@ const splitterSchema = z.strictObject({
   model: z.string().min(1),
   temperature: num().pipe(z.number().min(0).max(2)).default(0.1),
   prompt: z.string().default("Correct the grammar in this text: {message}"),
-  separator: z.string().default("\n——\n"),
+  separator: z.string().min(1).default("\n——\n"),
   timeout_s: seconds(30),
+  grace_s: num().pipe(z.number().min(0)).default(2),
 });
 
 export const configSchema = z.strictObject({

@@ -49,8 +49,12 @@ export interface ClientFormat extends WireFormat {
   streamEnd: RegExp;
   /** Rewrites a stream's text, raw event by raw event: everything else passes as it came. */
   rewriteStream(editor: Editor): TransformStream<string, string>;
-  /** Appends text to a whole answer's text, in place (for the splitter's companion). */
-  appendToAnswer?(json: Json, text: string): void;
+  /**
+   * Where the splitter's companion goes in a whole answer: a function that
+   * adds its text in place, or null when the answer is a tool call (no
+   * companion goes in).
+   */
+  companionSlot?(json: Json): ((text: string) => void) | null;
   /** Where the splitter's companion goes into a stream of this format. */
   injector?(): Injector;
   /** `GET /v1/models` in this format: the names, and who serves each. */
@@ -62,16 +66,23 @@ export interface ClientFormat extends WireFormat {
   stripAddedUsage?(chunk: Uint8Array): Uint8Array | undefined;
 }
 
-/** Where a companion's text goes into a streamed answer, and how its events look. */
+/**
+ * Where the splitter's companion goes into a streamed answer of one format,
+ * and how its events look. One per stream.
+ */
 export interface Injector {
-  /** True when `event` ends the main text: the companion goes before it. */
-  endsText(event: string): boolean;
-  /** The main text's last piece, when the ending event carries one, and the rest of that event. */
-  split(event: string): [string, string] | null;
-  /** Sees every passed-through event (for ids and block indexes). */
-  see(event: string): void;
-  /** Events to emit before the first companion piece. */
-  open(): string;
+  /**
+   * One event of the main stream: `now` goes on to the client at once;
+   * `later`, when set, is where the main text ended — the companion goes
+   * before it. Not called again once `later` was given.
+   */
+  see(event: string): { now: string; later?: string };
+  /** True once the answer holds a tool call: no companion goes in. */
+  toolCall(): boolean;
+  /** One piece of the companion's text as events (the first opens what it needs). */
   piece(text: string): string;
-  close(): string;
+  /** `later`, after the companion's whole `text` ("" when none came): closed and renumbered as needed. */
+  after(later: string, text: string): string;
+  /** An event that keeps the connection busy while the companion is awaited. */
+  keepAlive: string;
 }

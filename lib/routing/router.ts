@@ -31,6 +31,8 @@ export interface RouteRequest {
   attempts: Attempt[];
   /** Told what a translation had to drop. */
   drop?: Drop;
+  /** One try in all, no retry and no fallback (the splitter's companion: late is as good as never). */
+  once?: boolean;
 }
 
 /** What served the request: a success, or an upstream client error to pass back as it is. */
@@ -78,7 +80,7 @@ export class Router {
       queue = [...ordered.filter((d) => !cooling.has(d.id)), ...resting];
     }
     let last: Failed | undefined;
-    for (const d of queue) {
+    for (const d of req.once ? queue.slice(0, 1) : queue) {
       const model = d.model === "*" ? req.request.model : d.model;
       const retry = d.provider.config.retry;
       const translation = d.provider.apis.includes(req.api)
@@ -106,6 +108,7 @@ export class Router {
         }
         await this.#cooldowns.failure(d.id);
         last = outcome;
+        if (req.once) break;
         if (n >= retry.attempts || !retryable(outcome, retry)) break;
         const wait = retryDelayMs(n, outcome, retry);
         if (wait === null) break;

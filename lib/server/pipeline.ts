@@ -4,8 +4,9 @@
  * the caller. Then, for a model-routed API, the steps below — those the
  * config does not use are left out, not skipped at run time.
  *
- *   record → route → identify → body → onRequest hooks → transforms → cache
- *     → stream usage → log body → resolve → splitter → route & respond
+ *   record → route → identify → body → companions out of history → onRequest
+ *     hooks → transforms → cache → stream usage → log body → resolve → splitter
+ *     → route & respond
  */
 import type { Api, ErrorFormat } from "../api.ts";
 import { newRecord } from "../observe/record.ts";
@@ -22,7 +23,10 @@ import {
   transformRequest,
 } from "./steps/request.ts";
 import { resolveModel, routeRequest } from "./steps/route.ts";
-import { split } from "./steps/split.ts";
+import { forgetCompanions, split } from "./steps/split.ts";
+
+/** The APIs whose requests carry a conversation's history. */
+const CONVERSATIONS: ReadonlySet<Api> = new Set(["chat", "messages", "responses"]);
 
 /**
  * The request handler: every request's exchange, then its record around
@@ -69,6 +73,7 @@ function splitUrl(url: string): { path: string; query: string } {
 export function modelPipeline(rt: Runtime, api: Api): (x: Exchange) => Promise<Answered> {
   const steps: (Step | false | undefined)[] = [
     readRequest(api),
+    rt.splitter && CONVERSATIONS.has(api) && forgetCompanions,
     rt.hooks.has("onRequest") && requestHooks,
     rt.transforms.any && transformRequest,
     rt.cache && answerCache,

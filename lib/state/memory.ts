@@ -1,5 +1,5 @@
 /** The state stores in this process's memory: fast, and gone with the process. */
-import type { AnswerStore, CachedAnswer, CooldownStore, Cooling } from "./types.ts";
+import type { AnswerStore, CachedAnswer, CompanionStore, CooldownStore, Cooling } from "./types.ts";
 
 export class MemoryCooldowns implements CooldownStore {
   readonly #until = new Map<string, number>();
@@ -61,5 +61,22 @@ export class MemoryAnswers implements AnswerStore {
     while (this.#entries.size > this.maxEntries) {
       this.#entries.delete(this.#entries.keys().next().value!);
     }
+  }
+}
+
+/** The last `max` companion digests, oldest forgotten first. */
+export class MemoryCompanions implements CompanionStore {
+  readonly #digests = new Set<string>();
+
+  constructor(readonly max = 10_000) {}
+
+  remember(digest: string): void {
+    this.#digests.delete(digest);
+    this.#digests.add(digest);
+    if (this.#digests.size > this.max) this.#digests.delete(this.#digests.values().next().value!);
+  }
+
+  known(digests: readonly string[]): ReadonlySet<string> {
+    return new Set(digests.filter((d) => this.#digests.has(d)));
   }
 }

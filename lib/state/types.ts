@@ -38,3 +38,10 @@ export interface AnswerStore {
   get(key: string): Awaitable<CachedAnswer | undefined>;
   set(key: string, answer: CachedAnswer): Awaitable<void>;
 }
+
+/** Digests of the companion texts sent to clients, so one replayed in history is recognised. */
+export interface CompanionStore {
+  remember(digest: string): Awaitable<void>;
+  /** Those of `digests` sent recently. */
+  known(digests: readonly string[]): Awaitable<ReadonlySet<string>>;
+}

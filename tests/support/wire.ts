@@ -434,3 +434,126 @@ export function jsonResponse(
 ): Response {
   return new Response(body, { status, headers: { ...JSON_TYPE, ...headers } });
 }
+
+/** A Responses API `response` object as OpenAI sends it, with `output` items. */
+function responseObject(status: string, output: unknown[], model: string): Record<string, unknown> {
+  return {
+    id: "resp_67ccd2bed1ec8190b14f964abc0542670bb6a6b452d3795b",
+    object: "response",
+    created_at: 1741476542,
+    status,
+    error: null,
+    incomplete_details: null,
+    instructions: null,
+    max_output_tokens: null,
+    model,
+    output,
+    parallel_tool_calls: true,
+    previous_response_id: null,
+    reasoning: { effort: null, summary: null },
+    store: true,
+    temperature: 1,
+    text: { format: { type: "text" } },
+    tool_choice: "auto",
+    tools: [],
+    top_p: 1,
+    truncation: "disabled",
+    usage: status === "completed"
+      ? {
+        input_tokens: 36,
+        input_tokens_details: { cached_tokens: 0 },
+        output_tokens: 87,
+        output_tokens_details: { reasoning_tokens: 0 },
+        total_tokens: 123,
+      }
+      : null,
+    user: null,
+    metadata: {},
+  };
+}
+
+/** The output items of text and tool-call parts. */
+function responsesItems(parts: Part[]): Record<string, unknown>[] {
+  return parts.map((p, i) => {
+    if ("tool" in p) {
+      return {
+        type: "function_call",
+        id: `fc_${i}`,
+        call_id: p.tool.id,
+        name: p.tool.name,
+        arguments: p.tool.args.join(""),
+        status: "completed",
+      };
+    }
+    const text = "text" in p ? p.text.join("") : "";
+    return {
+      type: "message",
+      id: `msg_${i}`,
+      status: "completed",
+      role: "assistant",
+      content: [{ type: "output_text", text, annotations: [] }],
+    };
+  });
+}
+
+/** A whole Responses API answer of text and tool calls. */
+export function responsesJSON(parts: Part[], model = "gpt-4.1-2025-04-14"): string {
+  return JSON.stringify(responseObject("completed", responsesItems(parts), model));
+}
+
+/** The SSE events of a streamed Responses API answer of text and tool calls, numbered. */
+export function responsesStream(parts: Part[], model = "gpt-4.1-2025-04-14"): string[] {
+  let sequence = 0;
+  const ev = (type: string, data: Record<string, unknown>) =>
+    `event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: sequence++, ...data })}\n\n`;
+  const items = responsesItems(parts);
+  const events = [
+    ev("response.created", { response: responseObject("in_progress", [], model) }),
+    ev("response.in_progress", { response: responseObject("in_progress", [], model) }),
+  ];
+  parts.forEach((p, output_index) => {
+    const item = items[output_index];
+    const at = { item_id: item.id, output_index };
+    if ("tool" in p) {
+      events.push(
+        ev("response.output_item.added", {
+          output_index,
+          item: { ...item, arguments: "", status: "in_progress" },
+        }),
+      );
+      for (const delta of p.tool.args) {
+        events.push(ev("response.function_call_arguments.delta", { ...at, delta }));
+      }
+      events.push(
+        ev("response.function_call_arguments.done", {
+          ...at,
+          name: p.tool.name,
+          arguments: item.arguments,
+        }),
+      );
+    } else {
+      const pieces = "text" in p ? p.text : [];
+      const part = { type: "output_text", text: "", annotations: [] };
+      events.push(
+        ev("response.output_item.added", {
+          output_index,
+          item: { ...item, status: "in_progress", content: [] },
+        }),
+      );
+      events.push(ev("response.content_part.added", { ...at, content_index: 0, part }));
+      for (const delta of pieces) {
+        events.push(
+          ev("response.output_text.delta", { ...at, content_index: 0, delta, logprobs: [] }),
+        );
+      }
+      const text = pieces.join("");
+      events.push(ev("response.output_text.done", { ...at, content_index: 0, text, logprobs: [] }));
+      events.push(
+        ev("response.content_part.done", { ...at, content_index: 0, part: { ...part, text } }),
+      );
+    }
+    events.push(ev("response.output_item.done", { output_index, item }));
+  });
+  events.push(ev("response.completed", { response: responseObject("completed", items, model) }));
+  return events;
+}

@@ -9,7 +9,7 @@ import { decodeChatCompletion, encodeChatCompletion } from "./answer.ts";
 import { chatStreamDecoder, chatStreamEncoder } from "./stream.ts";
 import { fromChatUsage, stripUsageChunk } from "./usage.ts";
 import { chatShape } from "./shape.ts";
-import { appendToAnswer, chatInjector } from "./splice.ts";
+import { chatInjector, companionSlot } from "./splice.ts";
 
 export const chat: ClientFormat = {
   toChat: (body) => body,
@@ -35,7 +35,7 @@ export const chat: ClientFormat = {
       if (typeof choice.text === "string") choice.text = rewrite(choice.text);
     }
   },
-  appendToAnswer,
+  companionSlot,
   injector: chatInjector,
   stripAddedUsage: stripUsageChunk,
   modelList: (names, owner) => ({

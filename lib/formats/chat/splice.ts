@@ -1,17 +1,19 @@
-/** The splitter's companion in an OpenAI chat answer: appended to the text, streamed before the finish. */
+/** The splitter's companion in an OpenAI chat answer: after the main text, before the finish. */
 import type { Injector } from "../format.ts";
 import type { Json } from "../json.ts";
 import { sse } from "../sse.ts";
 
-/** Appends to the first choice's message text. */
-export function appendToAnswer(json: Json, text: string): void {
+/** After the message's text, unless the answer is a tool call. */
+export function companionSlot(json: Json): ((text: string) => void) | null {
   const message = (json.choices as Json[] | undefined)?.[0]?.message as Json | undefined;
-  if (message) message.content = (message.content ?? "") + text;
+  if (!message || (Array.isArray(message.tool_calls) && message.tool_calls.length)) return null;
+  return (text) => (message.content = (message.content ?? "") + text);
 }
 
 /** Before the chunk carrying `finish_reason` (or `[DONE]`), in chunks like the stream's own. */
 export function chatInjector(): Injector {
   let head: Json | null = null;
+  let tools = false;
   const chunk = (delta: Json) =>
     sse(
       JSON.stringify({
@@ -21,23 +23,27 @@ export function chatInjector(): Injector {
       }),
     );
   return {
-    endsText: (event) => /"finish_reason":\s*"/.test(event) || event.startsWith("data: [DONE]"),
-    split(event) {
-      if (!event.startsWith("data: {")) return null;
+    see(event) {
+      if (event.startsWith("data: [DONE]")) return { now: "", later: event };
+      if (!event.startsWith("data: {")) return { now: event };
+      if (!head) {
+        const first = JSON.parse(event.slice(6));
+        head = { id: first.id, created: first.created, model: first.model };
+      }
+      if (/"tool_calls":\s*\[\s*\{/.test(event)) tools = true;
+      if (!/"finish_reason":\s*"/.test(event)) return { now: event };
+      // The finish: its own text (if any) goes now, the finish itself after the companion.
       const json = JSON.parse(event.slice(6));
       const choice = json.choices?.[0];
-      if (!choice?.delta?.content) return null;
+      if (choice?.finish_reason === "tool_calls") tools = true;
+      if (!choice?.delta?.content) return { now: "", later: event };
       const text = { ...json, choices: [{ ...choice, finish_reason: null }] };
       const end = { ...json, choices: [{ ...choice, delta: {} }] };
-      return [sse(JSON.stringify(text)), sse(JSON.stringify(end))];
+      return { now: sse(JSON.stringify(text)), later: sse(JSON.stringify(end)) };
     },
-    see(event) {
-      if (head || !event.startsWith("data: {")) return;
-      const first = JSON.parse(event.slice(6));
-      head = { id: first.id, created: first.created, model: first.model };
-    },
-    open: () => "",
+    toolCall: () => tools,
     piece: (text) => chunk({ content: text }),
-    close: () => "",
+    after: (later) => later,
+    keepAlive: ": keep-alive\n\n",
   };
 }

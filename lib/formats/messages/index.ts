@@ -12,7 +12,7 @@ import { messagesToChat } from "./to_chat.ts";
 import { messagesStreamDecoder, messagesStreamEncoder } from "./stream.ts";
 import { fromMessagesUsage } from "./usage.ts";
 import { messagesShape } from "./shape.ts";
-import { appendToAnswer, messagesInjector } from "./splice.ts";
+import { companionSlot, messagesInjector } from "./splice.ts";
 
 export const messages: ClientFormat = {
   toChat: messagesToChat,
@@ -37,7 +37,7 @@ export const messages: ClientFormat = {
       if (b.type === "text") b.text = rewrite(String(b.text ?? ""));
     }
   },
-  appendToAnswer,
+  companionSlot,
   injector: messagesInjector,
   modelList: (names) => ({
     data: names.map((id) => ({

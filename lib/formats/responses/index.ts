@@ -14,6 +14,7 @@ import { responsesToChat } from "./request.ts";
 import { responsesStreamDecoder, responsesStreamEncoder } from "./stream.ts";
 import { fromResponsesUsage } from "./usage.ts";
 import { responsesShape } from "./shape.ts";
+import { companionSlot, responsesInjector } from "./splice.ts";
 
 export const responses: ClientFormat = {
   toChat: responsesToChat,
@@ -37,4 +38,6 @@ export const responses: ClientFormat = {
       }
     }
   },
+  companionSlot,
+  injector: responsesInjector,
 };

@@ -1,56 +1,80 @@
 /**
- * The splitter step (SPEC §8): the companion request starts beside the main
- * one, through the same routing, and its text joins the main answer once the
- * main one succeeded.
+ * The splitter's steps (SPEC §8). `forgetCompanions`: the history a client
+ * replays loses the companions switchyard added. `split`: for a request that
+ * gets one, the companion starts beside the main request, through the same
+ * routing (one try), and its text joins the main answer once that succeeded.
  */
 import type { ClientRequest } from "../../api.ts";
 import { newRecord } from "../../observe/record.ts";
-import { Companion, companionText, spliceJson, spliceStream } from "../../splitter.ts";
+import { Companion } from "../../splitter/companion.ts";
+import { companionDigest, forgetCompanions as cutHistory } from "../../splitter/history.ts";
+import { type Joining, spliceJson, spliceStream } from "../../splitter/splice.ts";
 import { rewriterFor } from "../../transforms/response_regex.ts";
 import { forwardableHeaders } from "../../transforms/headers.ts";
 import type { Answered, Exchange, Next } from "../exchange.ts";
 import { deploymentsFor } from "./route.ts";
+
+/** Cuts replayed companions out of the request's history; a request it changed is re-serialised. */
+export async function forgetCompanions(x: Exchange, next: Next): Promise<Answered> {
+  const splitter = x.rt.splitter!;
+  const request = x.request!;
+  if (await cutHistory(request.body, splitter.config.separator, splitter.sent)) {
+    request.raw = undefined;
+  }
+  return await next();
+}
 
 export async function split(x: Exchange, next: Next): Promise<Answered> {
   const { rt } = x;
   const splitter = rt.splitter!;
   const api = x.api!;
   const main = x.request!;
-  if (!splitter.applies(api, main.model, x.req.headers)) return await next();
-  const companion = startCompanion(x);
+  if (!splitter.serves(api, main.model, x.req.headers)) return await next();
+  const wanted = splitter.companionFor(main.body);
+  if ("skip" in wanted) {
+    rt.logger.debug(`${x.record.request_id}: no companion: ${wanted.skip}`);
+    return await next();
+  }
+  const companion = startCompanion(x, wanted.text);
   let answered: Answered;
   try {
     answered = await next();
   } catch (err) {
-    companion.cancel();
+    companion.cancel("cancelled: the main request failed");
     throw err;
   }
   if (!x.routed?.outcome.ok) {
-    companion.cancel();
+    companion.cancel("cancelled: the main request failed");
     return answered;
   }
   const { response } = answered;
-  const separator = splitter.config.separator;
+  const joining: Joining = {
+    companion,
+    separator: splitter.config.separator,
+    graceMs: splitter.config.grace_s * 1000,
+    sent: (text) => {
+      companionDigest(text).then((digest) => splitter.sent.remember(digest)).catch((err) =>
+        rt.logger.warn(`splitter: could not remember a companion: ${err?.message ?? err}`)
+      );
+    },
+  };
   if (!main.stream) {
-    const text = await companionText(companion);
-    if (!text) return answered;
-    // Appended in the client's own format (the answer may have been translated).
-    const body = spliceJson(api, await response.bytes(), separator + text);
+    const body = await spliceJson(api, await response.bytes(), joining);
     return { response: new Response(body, response) };
   }
   const maxEvent = rt.config.server.max_response_mb * 1048576;
-  const body = spliceStream(api, response.body!, companion, separator, maxEvent);
+  const body = spliceStream(api, response.body!, joining, maxEvent);
   return { response: new Response(body, response), ended: answered.ended };
 }
 
-/** Starts the companion at once, routed like any request, with its own log line. */
-function startCompanion(x: Exchange): Companion {
+/** Starts the companion at once, routed like any request (one try), with its own log line. */
+function startCompanion(x: Exchange, text: string): Companion {
   const { rt } = x;
   const splitter = rt.splitter!;
-  const api = x.api!;
+  const api = splitter.companionApi(x.api!);
   const main = x.request!;
   const request: ClientRequest = {
-    body: splitter.companionBody(api, main.body, main.stream),
+    body: splitter.companionBody(api, text, main.stream),
     raw: undefined,
     model: splitter.config.model,
     stream: main.stream,
@@ -74,6 +98,7 @@ function startCompanion(x: Exchange): Companion {
           query: "",
           signal,
           attempts: record.attempts,
+          once: true,
         },
         deploymentsFor(rt, api, splitter.config.model),
       ),
