@@ -14,6 +14,8 @@ import { createOpenAI } from "@ai-sdk/openai";
 import { generateObject, generateText, isStepCount, streamText, tool } from "ai";
 import { z } from "zod";
 import { assert, assertEquals, assertMatch } from "./support/assert.ts";
+import { agentUpstream, PLAIN } from "./support/agent_upstream.ts";
+import { claudeCode, sandbox } from "./support/agents.ts";
 import { startProxy } from "./support/proxy.ts";
 import { fakeUpstream, type Received } from "./support/upstream.ts";
 import {
@@ -428,4 +430,44 @@ Deno.test("the Responses API: the companion is a message item of its own, stream
     prompt: "whats up",
   });
   assertEquals(gen.text.includes(MAIN), true);
+});
+
+Deno.test("Claude Code through the splitter: the result holds the main answer and its companion, a Read round trip works, the next turn sends no companion upstream", async () => {
+  await using box = await sandbox();
+  await using agent = agentUpstream("anthropic", box.file);
+  await using fixer = upstream();
+  await using proxy = startProxy({
+    providers: {
+      an: { type: "anthropic", base_url: agent.url },
+      fx: { type: "openai", base_url: fixer.url },
+    },
+    models: { "*": ["an/*"], fixer: ["fx/fixer"] },
+    splitter: { models: ["claude-*"], model: "fixer", prompt: "Fix: {message}" },
+  });
+  const first = await claudeCode(box, proxy.url, "say hello to me plz");
+  assertEquals(first.result.is_error, false, first.stdout + first.stderr);
+  assertEquals(first.result.result, `${PLAIN}${SEP}${fixed("say hello to me plz")}`);
+
+  const second = await claudeCode(
+    box,
+    proxy.url,
+    "Read the file hello.txt and tell me what it says",
+    [
+      "--continue",
+    ],
+  );
+  assertEquals(second.result.is_error, false, second.stdout + second.stderr);
+  assert(second.result.result.includes(box.content), second.result.result);
+  const upstreamTurns = agent.received.filter((r) => r.path.startsWith("/v1/messages"));
+  assert(upstreamTurns.length >= 3, "the hello turn, the Read call, its result");
+  for (const turn of upstreamTurns) {
+    assert(!turn.text.includes("Fixed:"), "no companion went upstream");
+  }
+  assert(upstreamTurns.at(-1)!.text.includes(PLAIN), "the history kept the main answer");
+  // Asked beside the Read turn (then dropped: that answer was a tool call); none for its result.
+  assertEquals(companions(fixer).map(asked), [
+    "say hello to me plz",
+    "Read the file hello.txt and tell me what it says",
+  ]);
+  assert(!second.result.result.includes("Fixed:"));
 });

@@ -26,6 +26,8 @@ const asArray = (v: unknown): Json[] => (Array.isArray(v) ? v : []);
 export type AgentWire = "anthropic" | "reasoning-chat" | "ollama";
 
 export const AGENT_THOUGHT = "I should read the file with the tool I was given.";
+/** The answer to anything but reading the file. */
+export const PLAIN = "Hello from the agent upstream.";
 
 /** The arguments each agent's file-reading tool takes, by tool name. */
 const READERS: [string, (file: string) => Json][] = [
@@ -53,6 +55,8 @@ interface Turn {
   tools: string[];
   /** The tool's output when the conversation is back with it. */
   result: string | null;
+  /** The last message, as text: whether it asks for the file decides the answer. */
+  last: string;
 }
 
 function anthropicTurn(body: Json): Turn {
@@ -61,6 +65,7 @@ function anthropicTurn(body: Json): Turn {
   return {
     tools: asArray(body.tools).map((t) => String(t.name)),
     result: result ? resultText(result.content) : null,
+    last: JSON.stringify(last ?? ""),
   };
 }
 
@@ -70,6 +75,7 @@ function chatTurn(body: Json): Turn {
   return {
     tools: asArray(body.tools).map((t) => String((t.function as Json | undefined)?.name)),
     result: tool ? resultText(tool.content) : null,
+    last: JSON.stringify(messages.at(-1) ?? ""),
   };
 }
 
@@ -81,7 +87,10 @@ function plan(turn: Turn, file: string, signed: boolean): Part[] {
   };
   if (turn.result !== null) return [{ text: ["The file says: ", turn.result.trim()] }];
   const call = readCall(turn.tools, file);
-  if (!call) return [{ text: ["A title"] }];
+  // Asked anything but to read the file (or with no tool to read it with): a plain answer.
+  if (!call || !turn.last.includes(file.slice(file.lastIndexOf("/") + 1))) {
+    return [{ text: [PLAIN.slice(0, 9), PLAIN.slice(9)] }];
+  }
   const args = JSON.stringify(call.input);
   return [thinking, {
     tool: {

@@ -95,8 +95,13 @@ async function run(
 }
 
 /** Claude Code in print mode, asked `prompt`, talking to `baseUrl`: its JSON result. */
-export async function claudeCode(box: Sandbox, baseUrl: string, prompt: string) {
-  const r = await run(box, CLAUDE_CODE, ["-p", prompt, "--output-format", "json"], {
+export async function claudeCode(
+  box: Sandbox,
+  baseUrl: string,
+  prompt: string,
+  flags: string[] = [],
+) {
+  const r = await run(box, CLAUDE_CODE, [...flags, "-p", prompt, "--output-format", "json"], {
     ANTHROPIC_BASE_URL: baseUrl,
     ANTHROPIC_API_KEY: "sk-ant-agent-test",
     CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
