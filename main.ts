@@ -3,11 +3,13 @@
  *
  *   switchyard [--config PATH] [--host HOST] [--port N] [--env-file PATH]
  *   switchyard check [PATH | --config PATH] [--env-file PATH]
+ *   switchyard keys new [--name NAME]
  */
 import { parseArgs } from "node:util";
 import denoJson from "./deno.json" with { type: "json" };
 import { ConfigError, findConfigPath, loadConfig, loadDotenv } from "./lib/config/load.ts";
 import { loadPlugins } from "./lib/plugins/load.ts";
+import { newKey } from "./lib/keys/new_key.ts";
 import { createRuntime } from "./lib/runtime.ts";
 import { serve } from "./lib/server/serve.ts";
 
@@ -15,7 +17,10 @@ const HELP = `switchyard ${denoJson.version} — an LLM API proxy for OpenAI and
 
 Usage:
   switchyard [options]          run the proxy
-  switchyard check [PATH]       validate the config: exit 0, or exit 2 listing every problem
+  switchyard check [PATH]       validate the config: exit 0 (warnings on stderr), or exit 2
+                                listing every problem
+  switchyard keys new [--name NAME]
+                                print a new virtual key, then its config lines (name, key_sha256)
 
 Options:
   --config PATH     config file (YAML or JSON); else $SWITCHYARD_CONFIG, ./switchyard.yaml,
@@ -40,6 +45,7 @@ async function main(argv: string[]): Promise<number> {
         host: { type: "string" },
         port: { type: "string" },
         "env-file": { type: "string" },
+        name: { type: "string" },
         help: { type: "boolean" },
         version: { type: "boolean" },
       },
@@ -58,6 +64,20 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const command = positionals[0] ?? "serve";
+  if (command === "keys") {
+    if (positionals[1] !== "new" || positionals.length > 2) {
+      console.error(`unknown command '${positionals.join(" ")}'\n\n${HELP}`);
+      return 2;
+    }
+    const name = values.name ?? "new-key";
+    if (!/^[a-z0-9_-]+$/.test(name)) {
+      console.error(`--name: names are [a-z0-9_-]+, got '${name}'`);
+      return 2;
+    }
+    const key = newKey();
+    console.log(`${key.secret}\n- name: ${name}\n  key_sha256: ${key.sha256}`);
+    return 0;
+  }
   // `check` also takes the file as its argument: `switchyard check config.example.yaml`.
   const checkPath = command === "check" ? positionals[1] : undefined;
   if (!["serve", "check"].includes(command) || positionals.length > (command === "check" ? 2 : 1)) {
@@ -73,11 +93,12 @@ async function main(argv: string[]): Promise<number> {
   try {
     loadDotenv(values["env-file"]);
     const env = Deno.env.toObject();
-    const { config, path } = loadConfig(
+    const { config, path, warnings } = loadConfig(
       findConfigPath(values.config ?? checkPath, env),
       env,
       { host: values.host, port },
     );
+    for (const line of warnings) console.error(`warning: ${line}`);
     const runtime = createRuntime(config, await loadPlugins(config.plugins));
     if (command === "check") {
       console.log(`${path ?? "embedded default"}: ok`);

@@ -18,10 +18,13 @@ import { ModelTable, type ProviderEntry } from "./routing/resolve.ts";
 import { canServe } from "./formats/translation.ts";
 import { Router } from "./routing/router.ts";
 import { isRoute } from "./server/app.ts";
-import { Keys } from "./server/steps/identify.ts";
+import { Admission } from "./keys/admission.ts";
+import { DeploymentLimits } from "./routing/deployment_limits.ts";
+import { DeploymentStats } from "./routing/stats.ts";
+import { KeyTable } from "./keys/keys.ts";
 import { Splitter } from "./splitter/splitter.ts";
-import { MemoryAnswers, MemoryCompanions, MemoryCooldowns } from "./state/memory.ts";
-import type { AnswerStore, CooldownStore } from "./state/types.ts";
+import { MemoryAnswers, MemoryCompanions, MemoryCooldowns, MemoryLimits } from "./state/memory.ts";
+import type { AnswerStore, CooldownStore, LimitStore } from "./state/types.ts";
 import { HeaderPolicy } from "./transforms/headers.ts";
 import { Transforms } from "./transforms/transforms.ts";
 
@@ -32,7 +35,14 @@ export interface Runtime {
   router: Router;
   /** Deployments sitting out, as the state store keeps them. */
   cooldowns: CooldownStore;
-  keys: Keys;
+  /** The admin and virtual keys. */
+  keys: KeyTable;
+  /** Admission and charging for virtual keys, over the limit store. */
+  admission: Admission;
+  /** Rate windows, slots and spend of keys and deployments. */
+  limits: LimitStore;
+  /** Now, in epoch ms: the one clock limits are counted by (tests inject theirs). */
+  clock: () => number;
   logger: Logger;
   /** Where finished requests go: console line, file log, metrics. */
   recorder: Recorder;
@@ -53,9 +63,20 @@ export interface Runtime {
  * Builds every provider (built-in types and the loaded plugins'); an unknown
  * type, a type claimed twice or a failing factory is a ConfigError.
  */
-export function createRuntime(config: Config, plugins: readonly Plugin[] = []): Runtime {
+export interface RuntimeOptions {
+  /** The clock limits are counted by (default: the system's). */
+  clock?: () => number;
+}
+
+export function createRuntime(
+  config: Config,
+  plugins: readonly Plugin[] = [],
+  options: RuntimeOptions = {},
+): Runtime {
+  const clock = options.clock ?? Date.now;
   const secrets = [
     ...config.server.api_keys,
+    ...config.keys.flatMap((k) => (k.key ? [k.key] : [])),
     ...Object.values(config.providers).flatMap((p) => (p.api_key ? [p.api_key] : [])),
   ];
   const redactor = new Redactor(secrets);
@@ -63,21 +84,32 @@ export function createRuntime(config: Config, plugins: readonly Plugin[] = []): 
   const providers = buildProviders(config, plugins, redactor.text, maxResponseBytes);
   const logger = new Logger(config.log.level, redactor.text);
   const cooldowns = new MemoryCooldowns();
+  const limits = new MemoryLimits();
   const router = new Router({
     settings: config.routing,
     cooldowns: new Cooldowns(config.routing.cooldown, cooldowns),
     maxResponseBytes,
+    limits: new DeploymentLimits(limits, clock),
+    stats: new DeploymentStats(),
   });
   const models = new ModelTable(
     config.models,
     providers,
     (d, api) => canServe(api, d.provider.apis, config.routing.translate),
+    config.routing.strategy !== "priority",
   );
   const metrics = new Metrics({
     cooldowns: () => cooldowns.active(),
     knownRoute: isRoute,
     knownModel: (name) => models.resolve(name) !== undefined,
-  });
+    keySpend: () =>
+      Promise.all([...keys.byName.values()].map(async (k) => {
+        const report = await admission.report(k);
+        return { key: k.name, spendUsd: report.spend_usd, budgetUsd: k.budget?.usd ?? null };
+      })),
+  }, config.server.api_keys.length > 0 || config.keys.length > 0);
+  const keys = new KeyTable(config.server.api_keys, config.keys);
+  const admission = new Admission(limits, clock, (key, limit) => metrics.rateLimited(key, limit));
   const file = config.log.dir === "" ? null : new FileLog({
     dir: config.log.dir,
     maxBytes: config.log.max_file_mb * 1048576,
@@ -94,10 +126,30 @@ export function createRuntime(config: Config, plugins: readonly Plugin[] = []): 
     models,
     router,
     cooldowns,
-    keys: new Keys(config.server.api_keys),
+    keys,
+    admission,
+    limits,
+    clock,
     logger,
     metrics,
-    recorder: new Recorder({ logger, file, metrics, prices, bodies: config.log.bodies }),
+    recorder: new Recorder({
+      logger,
+      file,
+      metrics,
+      prices,
+      bodies: config.log.bodies,
+      // Charged from the upstream's own usage, once known: a stream's at its end.
+      charge: (r) => {
+        const key = r.key === undefined ? undefined : keys.byName.get(r.key);
+        const tokens = r.usage?.total_tokens ?? 0;
+        if (key) {
+          admission.charge(key, tokens, r.cost_usd ?? 0).catch((err) =>
+            logger.error(`charging key '${key.name}': ${err?.message ?? err}`)
+          );
+        }
+        if (r.deployment && tokens) router.charge(r.deployment, tokens);
+      },
+    }),
     redactor,
     splitter: config.splitter && new Splitter(config.splitter, new MemoryCompanions()),
     transforms: new Transforms(config.transforms),

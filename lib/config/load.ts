@@ -10,6 +10,7 @@ import { type Config, configSchema } from "./schema.ts";
 import { embeddedDefault } from "./defaults.ts";
 import { fromLegacy, isLegacy } from "./legacy.ts";
 import { compileGlob } from "../glob.ts";
+import { keyProblems, keyWarnings } from "./key_checks.ts";
 
 /** A config that failed to load; `problems` holds one line per problem. */
 export class ConfigError extends Error {
@@ -22,6 +23,8 @@ export interface LoadedConfig {
   config: Config;
   /** The file it came from, or null for the embedded default. */
   path: string | null;
+  /** What is worth knowing but not refused, as `path.to.key: message (file:line)`. */
+  warnings: string[];
 }
 
 export type Env = Record<string, string | undefined>;
@@ -95,7 +98,7 @@ export interface Overrides {
 /** Reads, expands and validates; throws ConfigError listing every problem. */
 export function loadConfig(path: string | null, env: Env, overrides: Overrides = {}): LoadedConfig {
   if (path === null) {
-    return { config: validate(withOverrides(embeddedDefault(env), overrides), null, []), path };
+    return { ...validate(withOverrides(embeddedDefault(env), overrides), null, []), path };
   }
   let text: string;
   try {
@@ -103,7 +106,7 @@ export function loadConfig(path: string | null, env: Env, overrides: Overrides =
   } catch (err) {
     throw new ConfigError([`${path}: cannot read config: ${(err as Error).message}`]);
   }
-  return { config: parseConfigText(text, path, env, overrides), path };
+  return { ...parseConfig(text, path, env, overrides), path };
 }
 
 function withOverrides(
@@ -134,6 +137,15 @@ export function parseConfigText(
   env: Env,
   overrides: Overrides = {},
 ): Config {
+  return parseConfig(text, path, env, overrides).config;
+}
+
+function parseConfig(
+  text: string,
+  path: string,
+  env: Env,
+  overrides: Overrides,
+): { config: Config; warnings: string[] } {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines });
   if (doc.errors.length > 0) {
@@ -151,10 +163,12 @@ export function parseConfigText(
   const unset: Unset[] = [];
   const expanded = expandAll(raw, env, (at, name) => unset.push({ path: at, name }));
   const source = { path, doc: legacy ? null : doc, lines };
-  return resolvePaths(
-    validate(withOverrides(expanded as Record<string, unknown>, overrides), source, unset),
-    path,
+  const valid = validate(
+    withOverrides(expanded as Record<string, unknown>, overrides),
+    source,
+    unset,
   );
+  return { config: resolvePaths(valid.config, path), warnings: valid.warnings };
 }
 
 interface Unset {
@@ -168,12 +182,20 @@ interface Source {
   lines: LineCounter;
 }
 
-function validate(raw: unknown, source: Source | null, unset: Unset[]): Config {
+function validate(
+  raw: unknown,
+  source: Source | null,
+  unset: Unset[],
+): { config: Config; warnings: string[] } {
   const result = configSchema.safeParse(raw);
   const cross = crossCheck(raw as Record<string, unknown>);
+  cross.push(...keyProblems(raw as Record<string, unknown>));
   cross.push(...unsetKeys(unset));
   if (result.success) cross.push(...exposure(result.data));
-  if (result.success && cross.length === 0) return result.data;
+  if (result.success && cross.length === 0) {
+    const warnings = keyWarnings(result.data).map((w) => describe(w.path, w.message, source));
+    return { config: result.data, warnings };
+  }
   // zod reports an unknown key on its parent; name the key itself.
   const problems: Problem[] = (result.error?.issues ?? []).flatMap((issue) =>
     issue.code === "unrecognized_keys"
@@ -223,13 +245,11 @@ function crossCheck(raw: Record<string, unknown>): Problem[] {
   return problems;
 }
 
-/** Key lists where an unset variable must not quietly mean "no key". */
-const KEY_LISTS = ["server.api_keys."];
+/** Where an unset variable must not quietly mean "no key": the admin keys, a virtual key's secret. */
+const KEY_FIELDS = /^(server\.api_keys\.\d+|keys\.\d+\.key)$/;
 
 function unsetKeys(unset: Unset[]): Problem[] {
-  return unset.filter((u) => KEY_LISTS.some((list) => u.path.join(".").startsWith(list))).map((
-    u,
-  ) => ({
+  return unset.filter((u) => KEY_FIELDS.test(u.path.join("."))).map((u) => ({
     path: u.path,
     message:
       `\${${u.name}} is not set, which would quietly mean no key: set it, or write \${${u.name}:-} to mean no key`,
@@ -241,7 +261,8 @@ const LOOPBACK = /^(localhost|127\.\d+\.\d+\.\d+|::1|\[::1\])$/i;
 /** A listener others can reach, with no key at all, spends the provider keys of whoever runs it. */
 function exposure(config: Config): Problem[] {
   const { host, api_keys, allow_unauthenticated } = config.server;
-  if (allow_unauthenticated || api_keys.length > 0 || LOOPBACK.test(host)) return [];
+  const keyed = api_keys.length > 0 || config.keys.length > 0;
+  if (allow_unauthenticated || keyed || LOOPBACK.test(host)) return [];
   return [{
     path: ["server", "host"],
     message:

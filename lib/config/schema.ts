@@ -108,11 +108,41 @@ export const providerSchema = z.strictObject({
   }
 });
 
+const perMinute = () => num().pipe(z.number().int().min(1)).optional();
+
 const deploymentObject = z.strictObject({
   provider: z.string().min(1),
   model: z.string().min(1),
   priority: num().pipe(z.number()).optional(),
   weight: num().pipe(z.number().positive()).default(1),
+  /** The deployment's own limits (the provider account's quota): routing moves on before it answers 429. */
+  rpm: perMinute(),
+  tpm: perMinute(),
+});
+
+/** A virtual key (SPEC §11): who may call what, how fast, for how much. */
+const keySchema = z.strictObject({
+  name: z.string().regex(/^[a-z0-9_-]+$/, "names are [a-z0-9_-]+"),
+  key: z.string().min(1).optional(),
+  key_sha256: z.string().regex(/^[0-9a-f]{64}$/i, "expected 64 hex characters").optional(),
+  models: z.array(z.string().min(1)).optional(),
+  rpm: perMinute(),
+  tpm: perMinute(),
+  max_parallel: perMinute(),
+  budget: z.strictObject({
+    usd: num().pipe(z.number().nonnegative()),
+    period: z.enum(["day", "week", "month", "total"]),
+  }).optional(),
+  expires: z.iso.datetime({ offset: true }).optional(),
+  metadata: z.record(z.string(), z.unknown()).default({}),
+}).superRefine((k, ctx) => {
+  if ((k.key === undefined) === (k.key_sha256 === undefined)) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["key"],
+      message: "give exactly one of key and key_sha256",
+    });
+  }
 });
 
 /** `provider/model` shorthand or the object form. */
@@ -205,7 +235,9 @@ export const configSchema = z.strictObject({
       seconds: num().pipe(z.number().nonnegative()).default(30),
     }).prefault({}),
     translate: bool().default(true),
+    strategy: z.enum(["priority", "latency", "least_busy", "cost"]).default("priority"),
   }).prefault({}),
+  keys: z.array(keySchema).default([]),
   transforms: z.array(transformSchema).default([]),
   splitter: splitterSchema.optional(),
   cache: z.strictObject({
@@ -222,3 +254,4 @@ export type HeaderRules = z.output<typeof headerRulesSchema>;
 export type Price = z.output<typeof priceSchema>;
 export type TransformConfig = z.output<typeof transformSchema>;
 export type SplitterConfig = z.output<typeof splitterSchema>;
+export type KeyConfig = z.output<typeof keySchema>;

@@ -19,6 +19,8 @@ export interface MetricsSources {
   knownRoute(path: string): boolean;
   /** True for a model name the config serves: any other counts as `other`. */
   knownModel(name: string): boolean;
+  /** Each virtual key's spend this period and budget (null: none), read at each scrape. */
+  keySpend?(): Promise<{ key: string; spendUsd: number; budgetUsd: number | null }[]>;
 }
 
 export class Metrics {
@@ -32,12 +34,20 @@ export class Metrics {
   readonly #cost;
   readonly #attempts;
   readonly #fallbacks;
+  readonly #rateLimited;
   readonly #models = new Set<string>();
+  /** The keys' spend as of the last scrape (read before rendering: the store may be remote). */
+  #spend: { key: string; spendUsd: number; budgetUsd: number | null }[] = [];
 
-  constructor(readonly sources: MetricsSources) {
+  readonly #keyed: boolean;
+
+  /** `keyed`: keys are configured, so requests, tokens and cost carry a `key` label. */
+  constructor(readonly sources: MetricsSources, keyed = false) {
+    this.#keyed = keyed;
     const cooldowns = () => sources.cooldowns();
     const r = this.#registry;
-    const by = ["route", "model", "provider", "status_class"];
+    const key = keyed ? ["key"] : [];
+    const by = ["route", "model", "provider", "status_class", ...key];
     this.#requests = r.add(new Counter("switchyard_requests_total", "Requests answered", by));
     this.#errors = r.add(
       new Counter(
@@ -66,13 +76,14 @@ export class Metrics {
       new Counter(
         "switchyard_tokens_total",
         "Tokens by kind: prompt (cached included), completion, cache_read, cache_write",
-        ["model", "provider", "kind"],
+        ["model", "provider", "kind", ...key],
       ),
     );
     this.#cost = r.add(
       new Counter("switchyard_cost_usd_total", "Cost of priced providers, USD", [
         "model",
         "provider",
+        ...key,
       ]),
     );
     this.#attempts = r.add(
@@ -87,6 +98,29 @@ export class Metrics {
         "switchyard_fallbacks_total",
         "Requests that moved on from their first deployment",
         ["model"],
+      ),
+    );
+    this.#rateLimited = r.add(
+      new Counter(
+        "switchyard_rate_limited_total",
+        "Requests refused for a limit: rpm, tpm, max_parallel, budget (a key's), deployment (every deployment at its own)",
+        ["key", "limit"],
+      ),
+    );
+    r.add(
+      new Gauge(
+        "switchyard_key_spend_usd",
+        "A virtual key's spend this budget period, USD",
+        ["key"],
+        () => this.#spend.map((k) => [[k.key], k.spendUsd]),
+      ),
+    );
+    r.add(
+      new Gauge(
+        "switchyard_key_budget_usd",
+        "A virtual key's budget for its period, USD",
+        ["key"],
+        () => this.#spend.flatMap((k) => (k.budgetUsd === null ? [] : [[[k.key], k.budgetUsd]])),
       ),
     );
     r.add(
@@ -141,24 +175,25 @@ export class Metrics {
     const provider = r.provider ?? "";
     const route = this.sources.knownRoute(r.route) ? r.route : "other";
     const statusClass = `${Math.floor(r.status / 100)}xx`;
-    this.#requests.inc([route, model, provider, statusClass]);
-    if (r.status >= 400) this.#errors.inc([route, model, provider, statusClass]);
-    else if (r.error) this.#errors.inc([route, model, provider, "stream"]);
+    const key = this.#keyed ? [r.key ?? ""] : [];
+    this.#requests.inc([route, model, provider, statusClass, ...key]);
+    if (r.status >= 400) this.#errors.inc([route, model, provider, statusClass, ...key]);
+    else if (r.error) this.#errors.inc([route, model, provider, "stream", ...key]);
     const target = [model, provider];
     this.#latency.observe(target, r.latency_ms / 1000);
     if (r.ttfb_ms !== null) this.#ttfb.observe(target, r.ttfb_ms / 1000);
     const u = r.usage;
     if (u) {
-      this.#tokens.inc([model, provider, "prompt"], u.prompt_tokens);
-      this.#tokens.inc([model, provider, "completion"], u.completion_tokens);
+      this.#tokens.inc([model, provider, "prompt", ...key], u.prompt_tokens);
+      this.#tokens.inc([model, provider, "completion", ...key], u.completion_tokens);
       if (u.cache_read_tokens) {
-        this.#tokens.inc([model, provider, "cache_read"], u.cache_read_tokens);
+        this.#tokens.inc([model, provider, "cache_read", ...key], u.cache_read_tokens);
       }
       if (u.cache_write_tokens) {
-        this.#tokens.inc([model, provider, "cache_write"], u.cache_write_tokens);
+        this.#tokens.inc([model, provider, "cache_write", ...key], u.cache_write_tokens);
       }
     }
-    if (r.cost_usd) this.#cost.inc(target, r.cost_usd);
+    if (r.cost_usd) this.#cost.inc([model, provider, ...key], r.cost_usd);
     const first = r.attempts[0];
     let movedOn = false;
     for (const a of r.attempts) {
@@ -173,8 +208,14 @@ export class Metrics {
     if (movedOn) this.#fallbacks.inc([model]);
   }
 
+  /** Counts one request refused for `limit` (`deployment` when every deployment was at its own). */
+  rateLimited(key: string, limit: string): void {
+    this.#rateLimited.inc([key, limit]);
+  }
+
   /** The exposition text. */
-  text(): string {
+  async text(): Promise<string> {
+    if (this.sources.keySpend) this.#spend = await this.sources.keySpend();
     return this.#registry.text();
   }
 }

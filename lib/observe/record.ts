@@ -24,6 +24,12 @@ export interface CallRecord {
   usage: Usage | null;
   cost_usd?: number;
   error: string | null;
+  /** The caller's key name (`admin` for an admin key); unset when no keys are configured. */
+  key?: string;
+  /** The virtual key's `metadata` (`{}` when none), with `key`. */
+  key_metadata?: Record<string, unknown>;
+  /** The deployment that answered (`provider/model`), for its token window; not logged. */
+  deployment?: string;
   /** With `log.bodies`: the request body as JSON text. */
   request_body?: string;
   /** With `log.bodies`: the answer as JSON text (a stream's assembled text and tool calls), maybe still being assembled. */
@@ -91,7 +97,10 @@ export function logLine(r: CallRecord, response?: string): string {
     `,"latency_ms":${r.latency_ms},"ttfb_ms":${r.ttfb_ms},"attempts":${attemptsJson(r.attempts)}` +
     `,"usage":${r.usage ? usageJson(r.usage) : "null"}` +
     (r.cost_usd !== undefined ? `,"cost_usd":${r.cost_usd}` : "") +
-    `,"error":${str(r.error)}`;
+    `,"error":${str(r.error)}` +
+    (r.key !== undefined
+      ? `,"key":${str(r.key)},"key_metadata":${JSON.stringify(r.key_metadata ?? {})}`
+      : "");
   if (r.request_body !== undefined || response !== undefined) {
     line += `,"request":${r.request_body ?? "null"},"response":${response ?? "null"}`;
   }

@@ -18,6 +18,8 @@ export interface RecorderOptions {
   prices: Map<string, Price>;
   /** `log.bodies`: the file log carries request and response bodies. */
   bodies: boolean;
+  /** Told each finished request once its cost is known: its key and deployment are charged. */
+  charge?: (r: CallRecord) => void;
 }
 
 export class Recorder {
@@ -35,6 +37,7 @@ export class Recorder {
   finish(r: CallRecord): void {
     const price = r.provider ? this.options.prices.get(r.provider) : undefined;
     if (price && r.usage) r.cost_usd = costUsd(r.usage, price);
+    this.options.charge?.(r);
     this.options.logger.request(r);
     this.options.metrics.observe(r);
     const file = this.options.file;

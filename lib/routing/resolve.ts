@@ -28,9 +28,15 @@ export interface Deployment {
   provider: ProviderEntry;
   /** The upstream model; `*` keeps the client's model name. */
   model: string;
-  /** Lower goes first; defaults to the position in the list. */
+  /**
+   * Lower goes first; defaults to the position in the list — or, under a
+   * strategy other than `priority`, to 0, so the strategy orders them.
+   */
   priority: number;
   weight: number;
+  /** The deployment's own limits (its account's quota), per minute. */
+  rpm?: number;
+  tpm?: number;
 }
 
 const GLOB_CHARS = /[*?]/;
@@ -47,23 +53,30 @@ export class ModelTable {
   /** Glob results by name. */
   readonly #cache = new NameCache<Entry | null>();
 
-  /** `serves`: whether a deployment can serve an API (natively, or translated when allowed). */
+  /**
+   * `serves`: whether a deployment can serve an API (natively, or translated
+   * when allowed); `ranked`: a strategy orders deployments whose priority was not given.
+   */
   constructor(
     models: Config["models"],
     providers: Map<string, ProviderEntry>,
     readonly serves: (d: Deployment, api: Api) => boolean,
+    ranked = false,
   ) {
     for (const [name, spec] of Object.entries(models)) {
       const list = (Array.isArray(spec) ? spec : [spec]).map((d, i): Deployment => {
         const one = typeof d === "string"
           ? { provider: d.slice(0, d.indexOf("/")), model: d.slice(d.indexOf("/") + 1), weight: 1 }
           : d;
+        const given = "priority" in one ? one.priority : undefined;
         return {
           id: `${one.provider}/${one.model}`,
           provider: providers.get(one.provider)!,
           model: one.model,
-          priority: "priority" in one && one.priority !== undefined ? one.priority : i,
+          priority: given ?? (ranked ? 0 : i),
           weight: one.weight,
+          rpm: "rpm" in one ? one.rpm : undefined,
+          tpm: "tpm" in one ? one.tpm : undefined,
         };
       });
       // Sorted once here (stably: equal priorities keep the file's order), so routing need not.

@@ -12,7 +12,9 @@ import type { Api } from "../api.ts";
 import { setTopLevelString } from "../raw_json.ts";
 import type { ClientRequest } from "../api.ts";
 import { attempt, type Failed, type Served } from "./attempt.ts";
-import { tryOrder } from "./balance.ts";
+import { type Strategy, tryOrder } from "./balance.ts";
+import type { DeploymentLimits } from "./deployment_limits.ts";
+import type { DeploymentStats } from "./stats.ts";
 import type { Cooldowns } from "./cooldown.ts";
 import type { Deployment } from "./resolve.ts";
 import { retryable, retryDelayMs } from "./retry.ts";
@@ -45,6 +47,8 @@ export interface Routed {
   /** The upstream model name actually sent. */
   model: string;
   outcome: Served | Failed;
+  /** The answer has ended (relayed, failed or abandoned): the deployment has one request less in flight. */
+  done(): void;
 }
 
 export interface RouterOptions {
@@ -52,6 +56,22 @@ export interface RouterOptions {
   cooldowns: Cooldowns;
   /** The most of a JSON answer held (`server.max_response_mb`). */
   maxResponseBytes: number;
+  /** Deployments' own rpm and tpm. */
+  limits: DeploymentLimits;
+  /** In flight and time to first byte, per deployment. */
+  stats: DeploymentStats;
+}
+
+/** Every deployment of the model was at its own limit: nothing was tried. */
+export class DeploymentsAtLimit extends ProxyError {
+  constructor(model: string, retryAfterS: number) {
+    super(
+      429,
+      `every deployment of model '${model}' is at its rate limit: retry in ${retryAfterS} s`,
+      "rate_limit_exceeded",
+      { "retry-after": String(retryAfterS) },
+    );
+  }
 }
 
 export class Router {
@@ -59,10 +79,22 @@ export class Router {
   readonly #cooldowns: Cooldowns;
   readonly #maxResponseBytes: number;
 
+  readonly #strategy: Strategy;
+  readonly #limits: DeploymentLimits;
+  readonly #stats: DeploymentStats;
+
   constructor(options: RouterOptions) {
     this.#fallbackOn = new Set(options.settings.fallback_on);
     this.#cooldowns = options.cooldowns;
     this.#maxResponseBytes = options.maxResponseBytes;
+    this.#strategy = options.settings.strategy;
+    this.#limits = options.limits;
+    this.#stats = options.stats;
+  }
+
+  /** A finished answer's tokens, for its deployment's token window. */
+  charge(deployment: string, tokens: number): void {
+    this.#limits.charge(deployment, tokens).catch(() => {});
   }
 
   /**
@@ -71,7 +103,7 @@ export class Router {
    * Throws UpstreamsFailed when none does.
    */
   async route(req: RouteRequest, deployments: readonly Deployment[]): Promise<Routed> {
-    const ordered = tryOrder(deployments);
+    const ordered = tryOrder(deployments, this.#strategy, this.#stats);
     let queue = ordered;
     let resting: readonly Deployment[] = [];
     const cooling = await this.#cooldowns.store.cooling(ordered.map((d) => d.id));
@@ -80,6 +112,9 @@ export class Router {
       queue = [...ordered.filter((d) => !cooling.has(d.id)), ...resting];
     }
     let last: Failed | undefined;
+    /** The soonest a deployment at its own limit has room again (ms); none: Infinity. */
+    let roomIn = Infinity;
+    let tried = false;
     for (const d of req.once ? queue.slice(0, 1) : queue) {
       const model = d.model === "*" ? req.request.model : d.model;
       const retry = d.provider.config.retry;
@@ -89,7 +124,14 @@ export class Router {
       const call = this.#call(d, model, req, translation);
       for (let n = 1;; n++) {
         if (req.signal.aborted) throw clientLeft();
+        const full = await this.#limits.take(d);
+        if (full !== null) {
+          roomIn = Math.min(roomIn, full);
+          break;
+        }
+        tried = true;
         const started = Date.now();
+        const done = this.#stats.begin(d.id);
         const outcome = await attempt(d, call, this.#maxResponseBytes);
         req.attempts.push({
           provider: d.provider.name,
@@ -99,13 +141,15 @@ export class Router {
           ms: Date.now() - started,
         });
         if (outcome.ok) {
+          this.#stats.sawFirstByte(d.id, Date.now() - started);
           await this.#cooldowns.success(d.id, cooling.has(d.id));
-          return { deployment: d, api: call.api, translation, model, outcome };
+          return { deployment: d, api: call.api, translation, model, outcome, done };
         }
         // Not the deployment's fault: the client's request goes back as the upstream judged it.
         if (!this.#fallsBack(outcome)) {
-          return { deployment: d, api: call.api, translation, model, outcome };
+          return { deployment: d, api: call.api, translation, model, outcome, done };
         }
+        done();
         await this.#cooldowns.failure(d.id);
         last = outcome;
         if (req.once) break;
@@ -116,6 +160,9 @@ export class Router {
       }
     }
     if (req.signal.aborted) throw clientLeft();
+    if (!tried && roomIn !== Infinity) {
+      throw new DeploymentsAtLimit(req.request.model, Math.max(1, Math.ceil(roomIn / 1000)));
+    }
     throw new UpstreamsFailed(
       failedStatus(last, resting.length === queue.length),
       req.request.model,

@@ -9,6 +9,7 @@ import type { Runtime } from "../runtime.ts";
 import type { Endpoint, Exchange, Next } from "./exchange.ts";
 import { health, ready } from "./handlers/health.ts";
 import { metrics } from "./handlers/metrics.ts";
+import { listKeys, showKey } from "./handlers/keys.ts";
 import { listModels } from "./handlers/models.ts";
 import { root } from "./handlers/root.ts";
 import { modelPipeline, requestPipeline } from "./pipeline.ts";
@@ -21,6 +22,8 @@ interface Route {
   methods: Record<string, Action>;
   /** Answered without a proxy key: always, or when the config says so. */
   public?: boolean | ((rt: Runtime) => boolean);
+  /** Answered to admin keys only. */
+  admin?: boolean;
 }
 
 const chat: Route = { format: "openai", methods: { POST: "chat" } };
@@ -50,14 +53,25 @@ const ROUTES = new Map<string, Route>([
     format: "openai",
     methods: { GET: metrics },
     public: (rt) => rt.config.server.metrics_public,
+    admin: true,
   }],
+  ["/admin/keys", { format: "openai", methods: { GET: listKeys }, admin: true }],
   // Claude Code probes `HEAD /` before its first request.
   ["/", { format: "openai", methods: { GET: root }, public: true }],
 ]);
 
+/** Routes with a name at their end (`/admin/keys/NAME`), by prefix. */
+const PREFIXED: [string, Route][] = [
+  ["/admin/keys/", { format: "openai", methods: { GET: showKey }, admin: true }],
+];
+
+function routeOf(path: string): Route | undefined {
+  return ROUTES.get(path) ?? PREFIXED.find(([prefix]) => path.startsWith(prefix))?.[1];
+}
+
 /** True for a path in the route table. */
 export function isRoute(path: string): boolean {
-  return ROUTES.has(path);
+  return routeOf(path) !== undefined;
 }
 
 /** The request handler. */
@@ -65,8 +79,9 @@ export function createApp(rt: Runtime): (req: Request) => Promise<Response> {
   // Every route and method's endpoint, built once: a model-routed API's pipeline holds only the steps the config uses.
   const pipelines = new Map<Api, Endpoint["handle"]>();
   const endpoints = new Map<Route, Record<string, Endpoint>>();
-  for (const found of new Set(ROUTES.values())) {
+  for (const found of new Set([...ROUTES.values(), ...PREFIXED.map(([, r]) => r)])) {
     const open = typeof found.public === "function" ? found.public(rt) : found.public === true;
+    const admin = found.admin === true;
     const methods: Record<string, Endpoint> = {};
     for (const [method, action] of Object.entries(found.methods)) {
       let handle: Endpoint["handle"];
@@ -74,14 +89,14 @@ export function createApp(rt: Runtime): (req: Request) => Promise<Response> {
         handle = pipelines.get(action) ?? modelPipeline(rt, action);
         pipelines.set(action, handle);
       } else handle = async (x) => ({ response: await action(x) });
-      methods[method] = { open, handle };
+      methods[method] = { open, admin, handle };
     }
     endpoints.set(found, methods);
   }
 
   /** The route step: the endpoint of the route and method, or 404 / 405. */
   const route = (x: Exchange, next: Next) => {
-    const found = ROUTES.get(x.path);
+    const found = routeOf(x.path);
     if (!found) {
       throw new ProxyError(404, `unknown route ${x.req.method} ${x.path}`, "unknown_route");
     }
@@ -95,5 +110,5 @@ export function createApp(rt: Runtime): (req: Request) => Promise<Response> {
     return next();
   };
 
-  return requestPipeline(rt, route, (path) => ROUTES.get(path)?.format ?? "openai");
+  return requestPipeline(rt, route, (path) => routeOf(path)?.format ?? "openai");
 }

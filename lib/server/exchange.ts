@@ -9,7 +9,7 @@ import type { HookContext } from "../plugin.ts";
 import type { Deployment } from "../routing/resolve.ts";
 import type { Routed } from "../routing/router.ts";
 import type { Runtime } from "../runtime.ts";
-import type { Caller } from "./steps/identify.ts";
+import type { Caller } from "../keys/keys.ts";
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
@@ -46,6 +46,8 @@ export interface Exchange {
 export interface Endpoint {
   /** Answered without a proxy key. */
   open: boolean;
+  /** Answered to admin keys only (a virtual key gets 403). */
+  admin: boolean;
   handle(x: Exchange): Answered | Promise<Answered>;
 }
 

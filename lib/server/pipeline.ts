@@ -5,13 +5,14 @@
  * config does not use are left out, not skipped at run time.
  *
  *   record → route → identify → body → companions out of history → onRequest
- *     hooks → transforms → cache → stream usage → log body → resolve → splitter
- *     → route & respond
+ *     hooks → transforms → admit (virtual keys) → cache → stream usage → log body
+ *     → resolve → splitter → route & respond
  */
 import type { Api, ErrorFormat } from "../api.ts";
 import { newRecord } from "../observe/record.ts";
 import type { Runtime } from "../runtime.ts";
 import { type Answered, compose, type Exchange, type Step } from "./exchange.ts";
+import { admit } from "./steps/admit.ts";
 import { answerCache } from "./steps/cache.ts";
 import { identify } from "./steps/identify.ts";
 import { record } from "./steps/record.ts";
@@ -76,6 +77,7 @@ export function modelPipeline(rt: Runtime, api: Api): (x: Exchange) => Promise<A
     rt.splitter && CONVERSATIONS.has(api) && forgetCompanions,
     rt.hooks.has("onRequest") && requestHooks,
     rt.transforms.any && transformRequest,
+    rt.keys.named && admit,
     rt.cache && answerCache,
     api === "chat" && askForStreamUsage,
     rt.recorder.wantsBodies && logRequestBody,

@@ -95,6 +95,7 @@ export class Companion {
     if (this.#logged) return;
     this.#logged = true;
     this.#end();
+    this.#routed.then((routed) => routed?.done());
     const { record, onDone } = this.options;
     record.latency_ms = Date.now() - record.started;
     onDone(record);
@@ -107,6 +108,7 @@ export class Companion {
     const record = this.options.record;
     record.provider = routed.deployment.provider.name;
     record.upstream_model = routed.model;
+    record.deployment = routed.deployment.id;
     record.status = outcome.ok ? outcome.reply.status : outcome.status ?? 502;
     if (!outcome.ok) return this.#fail(new Error(`upstream ${outcome.status}`));
     let said = false;

@@ -45,3 +45,65 @@ export interface CompanionStore {
   /** Those of `digests` sent recently. */
   known(digests: readonly string[]): Awaitable<ReadonlySet<string>>;
 }
+
+/** What a limited caller (a virtual key, a deployment) may use: each limit optional. */
+export interface Limits {
+  /** Requests per sliding 60 s. */
+  rpm?: number;
+  /** Tokens per sliding 60 s, as charged. */
+  tpm?: number;
+  /** Requests in flight at once. */
+  maxParallel?: number;
+  /** USD this period. */
+  budgetUsd?: number;
+}
+
+/** Which limit refused a request. */
+export type LimitName = "rpm" | "tpm" | "max_parallel" | "budget";
+
+/** One caller's use of its windows, period and slots, as of a moment. */
+export interface Usage {
+  /** Requests in the last 60 s (this one included, once admitted). */
+  requests: number;
+  /** Tokens charged in the last 60 s. */
+  tokens: number;
+  inFlight: number;
+  /** Spent this period, USD. */
+  spendUsd: number;
+  /** Until the oldest request in the window leaves it (0: none in it). */
+  requestsResetMs: number;
+  /** Until the oldest tokens in the window leave it. */
+  tokensResetMs: number;
+}
+
+export type Verdict =
+  | { admitted: true; usage: Usage }
+  | { admitted: false; limit: LimitName; retryAfterMs: number };
+
+/**
+ * Rate windows, slots and spend, per caller id. `admit` is one atomic
+ * decision: checked against every limit and, when admitted, counted (the
+ * request in its window; a slot, with `slot`) — so callers sharing a store
+ * never both take the last place. Spend is kept per period: a `periodStart`
+ * other than the one stored starts it again from 0.
+ */
+export interface LimitStore {
+  admit(
+    id: string,
+    limits: Limits,
+    now: number,
+    periodStart: number,
+    slot: boolean,
+  ): Awaitable<Verdict>;
+  /** Gives back the slot an admitted request took. */
+  release(id: string): Awaitable<void>;
+  /** Adds a finished request's tokens (to the window, at `now`) and cost (to the period). */
+  charge(
+    id: string,
+    tokens: number,
+    usd: number,
+    now: number,
+    periodStart: number,
+  ): Awaitable<void>;
+  usage(id: string, now: number, periodStart: number): Awaitable<Usage>;
+}

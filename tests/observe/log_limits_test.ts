@@ -126,7 +126,7 @@ Deno.test("a fast stream is logged with its status and first-byte time, and coun
     assertEquals(r.status, 200, r.request_id);
     assert(r.ttfb_ms !== null && r.ttfb_ms <= r.latency_ms, `${r.ttfb_ms} ${r.latency_ms}`);
   }
-  const metrics = proxy.rt.metrics.text();
+  const metrics = await proxy.rt.metrics.text();
   assert(!metrics.includes('status_class="0xx"'), metrics);
   assertMatch(metrics, /switchyard_time_to_first_byte_seconds_count\{model="m",provider="up"\} 5/);
 });

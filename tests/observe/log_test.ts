@@ -401,16 +401,16 @@ Deno.test("/metrics: Prometheus text, counters that move by the right amounts, p
   const delta = (key: string) => (after.get(key) ?? 0) - (before.get(key) ?? 0);
   assertEquals(
     delta(
-      'switchyard_requests_total{route="/v1/messages",model="claude-x",provider="an",status_class="2xx"}',
+      'switchyard_requests_total{route="/v1/messages",model="claude-x",provider="an",status_class="2xx",key="admin"}',
     ),
     3,
   );
   assertEquals(
-    delta('switchyard_tokens_total{model="claude-x",provider="an",kind="prompt"}'),
+    delta('switchyard_tokens_total{model="claude-x",provider="an",kind="prompt",key="admin"}'),
     3 * 5500,
   );
   assertEquals(
-    delta('switchyard_tokens_total{model="claude-x",provider="an",kind="cache_read"}'),
+    delta('switchyard_tokens_total{model="claude-x",provider="an",kind="cache_read",key="admin"}'),
     3 * 4000,
   );
   assertEquals(
@@ -418,19 +418,19 @@ Deno.test("/metrics: Prometheus text, counters that move by the right amounts, p
     3,
   );
   assert(
-    Math.abs(delta('switchyard_cost_usd_total{model="claude-x",provider="an"}') - 3 * 0.009075) <
+    Math.abs(delta('switchyard_cost_usd_total{model="claude-x",provider="an",key="admin"}') - 3 * 0.009075) <
       1e-9,
   );
   assertEquals(
     delta(
-      'switchyard_errors_total{route="/v1/messages",model="broken",provider="",status_class="5xx"}',
+      'switchyard_errors_total{route="/v1/messages",model="broken",provider="",status_class="5xx",key="admin"}',
     ),
     1,
   );
   assertEquals(delta('switchyard_upstream_attempts_total{provider="bad",result="500"}'), 1);
   assertEquals(
     delta(
-      'switchyard_requests_total{route="/v1/messages",model="we\\"ird\\\\name",provider="an",status_class="2xx"}',
+      'switchyard_requests_total{route="/v1/messages",model="we\\"ird\\\\name",provider="an",status_class="2xx",key="admin"}',
     ),
     1,
   );

@@ -230,7 +230,7 @@ Deno.test("what clients name cannot grow the metrics: long names refused, unknow
     await res.body?.cancel();
   }
   assertEquals(await ask("glob-1"), 200);
-  const text = proxy.rt.metrics.text();
+  const text = await proxy.rt.metrics.text();
   assert(!text.includes("unknown-") && !text.includes("/no/such"), text);
   assertMatch(
     text,

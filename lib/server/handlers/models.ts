@@ -4,11 +4,16 @@
  * Anthropic SDK does).
  */
 import { clientFormat } from "../../formats/index.ts";
+import { mayCall } from "../../keys/keys.ts";
 import type { Exchange } from "../exchange.ts";
 
 export function listModels(x: Exchange): Response {
   const { models } = x.rt;
-  const names = models.exactNames();
+  const caller = x.caller;
+  // A virtual key sees only the models it may call.
+  const names = caller?.kind === "key"
+    ? models.exactNames().filter((name) => mayCall(caller.key, name))
+    : models.exactNames();
   const format = clientFormat(x.req.headers.has("anthropic-version") ? "messages" : "chat")!;
   return Response.json(
     format.modelList!(names, (name) => models.resolve(name)?.[0]?.provider.name ?? "switchyard"),

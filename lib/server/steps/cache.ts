@@ -2,7 +2,7 @@
 import { cacheControl, cacheKey, cacheScope } from "../../cache.ts";
 import { clientFormat } from "../../formats/index.ts";
 import type { Answered, Exchange, Next } from "../exchange.ts";
-import { presentedKey } from "./identify.ts";
+import { presentedKey } from "../../keys/keys.ts";
 
 export async function answerCache(x: Exchange, next: Next): Promise<Answered> {
   const request = x.request!;

@@ -7,6 +7,7 @@
 import type { Answered, Exchange, Next } from "../exchange.ts";
 import { type Api, APIS } from "../../api.ts";
 import type { Deployment } from "../../routing/resolve.ts";
+import { DeploymentsAtLimit, type Routed } from "../../routing/router.ts";
 import type { Runtime } from "../../runtime.ts";
 
 import { ProxyError } from "../../errors.ts";
@@ -60,26 +61,47 @@ function localTokenCount(body: Record<string, unknown>): Response {
 export async function routeRequest(x: Exchange): Promise<Answered> {
   const { rt, record } = x;
   const request = x.request!;
-  const routed = await rt.router.route({
-    api: x.api!,
-    request,
-    headers: forwardableHeaders(x.req.headers),
-    query: request.plainText ? "" : x.query,
-    signal: x.req.signal,
-    attempts: record.attempts,
-    drop: (what, changed) => {
-      const line = `${record.request_id}: translation dropped ${what}`;
-      if (changed) rt.logger.info(line);
-      else rt.logger.debug(line);
-    },
-  }, x.deployments!);
+  let routed: Routed;
+  try {
+    routed = await rt.router.route({
+      api: x.api!,
+      request,
+      headers: forwardableHeaders(x.req.headers),
+      query: request.plainText ? "" : x.query,
+      signal: x.req.signal,
+      attempts: record.attempts,
+      drop: (what, changed) => {
+        const line = `${record.request_id}: translation dropped ${what}`;
+        if (changed) rt.logger.info(line);
+        else rt.logger.debug(line);
+      },
+    }, x.deployments!);
+  } catch (err) {
+    if (err instanceof DeploymentsAtLimit) rt.metrics.rateLimited(record.key ?? "", "deployment");
+    throw err;
+  }
   x.routed = routed;
   record.provider = routed.deployment.provider.name;
   record.upstream_model = routed.model;
+  record.deployment = routed.deployment.id;
   x.hooks!.deployment = { provider: record.provider, model: routed.model };
+  let answered: Answered;
+  try {
+    answered = await respond(x, routed);
+  } catch (err) {
+    routed.done();
+    throw err;
+  }
+  if (!answered.ended) routed.done();
+  else answered.ended.finally(routed.done);
+  return answered;
+}
+
+/** The answer the routing found, relayed in the client's format. */
+function respond(x: Exchange, routed: Routed): Answered | Promise<Answered> {
   const { outcome } = routed;
   if (!outcome.ok) return respondError(x, routed, outcome);
   return outcome.reply.kind === "whole"
-    ? await respondJson(x, routed, outcome.reply)
+    ? respondJson(x, routed, outcome.reply)
     : respondStream(x, routed, outcome.reply);
 }

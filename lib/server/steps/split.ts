@@ -85,6 +85,9 @@ function startCompanion(x: Exchange, text: string): Companion {
     kind: "companion" as const,
     model: splitter.config.model,
     stream: main.stream,
+    // Charged to the key that asked, like the main answer.
+    key: x.record.key,
+    key_metadata: x.record.key_metadata,
   };
   const rules = rt.transforms.responseRules(main.model);
   const hooks = x.hooks!;
