@@ -94,6 +94,7 @@ export class UpstreamsFailed extends ProxyError {
 
 const OPENAI_TYPES: Record<number, string> = {
   401: "authentication_error",
+  402: "billing_error",
   403: "permission_error",
   429: "rate_limit_error",
 };
@@ -101,6 +102,7 @@ const OPENAI_TYPES: Record<number, string> = {
 const ANTHROPIC_TYPES: Record<number, string> = {
   400: "invalid_request_error",
   401: "authentication_error",
+  402: "billing_error",
   403: "permission_error",
   404: "not_found_error",
   413: "request_too_large",

@@ -277,3 +277,85 @@ Deno.test("a .env that cannot be read is named in the error", async () => {
   assertEquals(r.code, 2);
   assertMatch(r.stderr, /^\s+\.env: cannot read env file: /m);
 });
+
+Deno.test("keys new: a random sy- key, then the config lines that hold only its hash — and the proxy takes it", async () => {
+  const r = await run(["keys", "new", "--name", "search-team"]);
+  assertEquals(r.code, 0, r.stderr);
+  const [secret, name, hash] = r.stdout.trimEnd().split("\n");
+  assertMatch(secret, /^sy-[0-9A-Za-z]{40}$/);
+  assertEquals(name, "- name: search-team");
+  const digest = Array.from(
+    new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(secret))),
+    (b) => b.toString(16).padStart(2, "0"),
+  ).join("");
+  assertEquals(hash, `  key_sha256: ${digest}`);
+  const again = await run(["keys", "new"]);
+  assert(again.stdout.split("\n")[0] !== secret, "each key is new");
+  assertEquals((await run(["keys", "new", "--name", "Bad Name"])).code, 2);
+
+  const dir = await tempDir({
+    "keys.yaml":
+      `providers: { e: { type: echo } }\nmodels: { echo: [e/echo] }\nkeys:\n${name}\n${hash}\n`,
+  });
+  const checked = await run(["check", `${dir}/keys.yaml`]);
+  assertEquals(checked.code, 0, checked.stderr);
+  const { parseConfigText } = await import("../lib/config/load.ts");
+  const { createRuntime } = await import("../lib/runtime.ts");
+  const { start } = await import("../lib/server/serve.ts");
+  const config = parseConfigText(
+    await Deno.readTextFile(`${dir}/keys.yaml`),
+    `${dir}/keys.yaml`,
+    {},
+  );
+  Object.assign(config.server, { port: 0 });
+  config.log.dir = "";
+  config.log.level = "error";
+  await using proxy = start(createRuntime(config));
+  const post = (key: string) =>
+    fetch(`${proxy.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${key}` },
+      body: JSON.stringify({ model: "echo", messages: [{ role: "user", content: "hi" }] }),
+    }).then(async (res) => (await res.text(), res.status));
+  assertEquals([await post(secret), await post(`${secret}x`)], [200, 401]);
+});
+
+Deno.test("check on keys: names and secrets used twice, globs matching no model; budgets it cannot count are warnings", async () => {
+  const dir = await tempDir({
+    "bad.yaml": [
+      "server: { api_keys: [sy-admin-key-0000000001] }",
+      "providers: { e: { type: echo }, p: { type: echo, price: { input_per_mtok: 1, output_per_mtok: 1 } } }",
+      "models: { echo: [e/echo], priced: [p/x] }",
+      "keys:",
+      "  - { name: a, key: sy-aaaaaaaaaaaaaaaaaaaa01 }",
+      "  - { name: a, key: sy-aaaaaaaaaaaaaaaaaaaa01 }",
+      "  - { name: b, key: sy-admin-key-0000000001, models: [gpt-*] }",
+      "  - { name: c, key: sy-cccccccccccccccccccc01, key_sha256: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa }",
+    ].join("\n"),
+    "warn.yaml": [
+      "providers: { e: { type: echo }, p: { type: echo, price: { input_per_mtok: 1, output_per_mtok: 1 } } }",
+      "models: { echo: [e/echo], priced: [p/x] }",
+      "keys:",
+      "  - { name: everything, key: sy-eeeeeeeeeeeeeeeeeeee01, budget: { usd: 5, period: day } }",
+      "  - { name: priced, key: sy-pppppppppppppppppppp01, models: [priced], budget: { usd: 5, period: day } }",
+    ].join("\n"),
+  });
+  const bad = await run(["check", `${dir}/bad.yaml`]);
+  assertEquals(bad.code, 2);
+  assertMatch(bad.stderr, /keys\.1\.name: 'a' is also keys\.0 \(.+bad\.yaml:6\)/);
+  assertMatch(bad.stderr, /keys\.1\.key: the same key as keys\.0/);
+  assertMatch(bad.stderr, /keys\.2\.key: the same key as one of server\.api_keys/);
+  assertMatch(bad.stderr, /keys\.2\.models\.0: 'gpt-\*' matches no model in models/);
+  assertMatch(bad.stderr, /keys\.3\.key: give exactly one of key and key_sha256/);
+  const warned = await run(["check", `${dir}/warn.yaml`]);
+  assertEquals(warned.code, 0, warned.stderr);
+  assertMatch(
+    warned.stderr,
+    /warning: keys\.0\.budget: no price on providers\.e, which this key may reach: what it spends there is not counted/,
+  );
+  assert(
+    !/keys\.1\.budget: no price/.test(warned.stderr),
+    "a key that reaches only priced deployments",
+  );
+  assertMatch(warned.stderr, /warning: keys\.1\.budget: spend is kept in this process's memory/);
+});

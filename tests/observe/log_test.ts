@@ -418,7 +418,9 @@ Deno.test("/metrics: Prometheus text, counters that move by the right amounts, p
     3,
   );
   assert(
-    Math.abs(delta('switchyard_cost_usd_total{model="claude-x",provider="an",key="admin"}') - 3 * 0.009075) <
+    Math.abs(
+      delta('switchyard_cost_usd_total{model="claude-x",provider="an",key="admin"}') - 3 * 0.009075,
+    ) <
       1e-9,
   );
   assertEquals(

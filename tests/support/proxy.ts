@@ -4,7 +4,7 @@ import { parseConfigText } from "../../lib/config/load.ts";
 import type { Config } from "../../lib/config/schema.ts";
 import { loadPlugins } from "../../lib/plugins/load.ts";
 import type { CallRecord } from "../../lib/observe/record.ts";
-import { createRuntime, type Runtime } from "../../lib/runtime.ts";
+import { createRuntime, type Runtime, type RuntimeOptions } from "../../lib/runtime.ts";
 import { type Running, start } from "../../lib/server/serve.ts";
 
 export interface TestProxy extends Running {
@@ -29,8 +29,19 @@ function testConfig(config: Record<string, unknown>, env: Record<string, string>
 export function startProxy(
   config: Record<string, unknown>,
   env: Record<string, string> = {},
+  options: RuntimeOptions = {},
 ): TestProxy {
-  return serveRuntime(createRuntime(testConfig(config, env)));
+  return serveRuntime(createRuntime(testConfig(config, env), [], options));
+}
+
+/** A clock a test moves by hand: limits' windows slide without waiting for them. */
+export function manualClock(start = Date.UTC(2026, 11, 3, 12, 0, 0)) {
+  let now = start;
+  return {
+    now: () => now,
+    advance: (ms: number) => void (now += ms),
+    set: (ms: number) => void (now = ms),
+  };
 }
 
 /** Like startProxy, loading the config's `plugins` first (paths relative to the working directory). */
