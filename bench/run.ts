@@ -5,7 +5,8 @@
  * and load generator pinned to different cores.
  *
  *   deno task bench [--duration 4] [--repeats 3] [--targets direct,floor,...] [--scenarios chat,...] [--conns 16,64]
- *                   [--no-scale] [--only-variants] [--variants base,many,transforms,log,splitter]
+ *                   [--no-scale] [--only-variants]
+ *                   [--variants base,many,transforms,log,splitter,priced,keys10,keys,keys1000]
  *
  * Per target and scenario: requests/s, p50/p99 latency, p50 added over direct,
  * CPU µs per request and peak RSS of the proxy process, and the ratios to the
@@ -14,7 +15,7 @@
  * turn across the targets. Writes bench/results/latest.md.
  */
 import { parseArgs } from "node:util";
-import { stringify } from "yaml";
+import { parse, stringify } from "yaml";
 import { type Process, spawnListening, spawnProxy } from "./proxy_process.ts";
 
 const { values } = parseArgs({
@@ -27,7 +28,10 @@ const { values } = parseArgs({
     conns: { type: "string", default: "16,64" },
     "no-scale": { type: "boolean", default: false },
     "only-variants": { type: "boolean", default: false },
-    variants: { type: "string", default: "base,many,transforms,log,splitter" },
+    variants: {
+      type: "string",
+      default: "base,many,transforms,log,splitter,priced,keys10,keys,keys1000",
+    },
   },
 });
 const DURATION = Number(values.duration);
@@ -100,6 +104,31 @@ function switchyardConfig(upstream: string, extra: Record<string, unknown> = {})
     },
     ...extra,
   });
+}
+
+/** The virtual key the keys variants send: the last of `n`, every one with limits it never reaches. */
+const VIRTUAL_KEY = (n: number) => `sy-bench-virtual-key-${n - 1}`;
+
+/** The base config with every provider priced (what the keys variants compare with). */
+function pricedConfig(up: string): Record<string, unknown> {
+  const config = parse(switchyardConfig(up));
+  const price = { input_per_mtok: 0.15, output_per_mtok: 0.6 };
+  for (const p of Object.values(config.providers) as Record<string, unknown>[]) p.price = price;
+  return config;
+}
+
+/** `n` virtual keys with rpm, tpm and a budget (priced providers, so spend is counted). */
+function keysConfig(up: string, n: number): string {
+  const config = pricedConfig(up);
+  config.keys = Array.from({ length: n }, (_, i) => ({
+    name: `team-${i}`,
+    key: `sy-bench-virtual-key-${i}`,
+    models: ["bench-*"],
+    rpm: 100_000_000,
+    tpm: 1_000_000_000_000,
+    budget: { usd: 1_000_000_000, period: "month" },
+  }));
+  return stringify(config);
 }
 
 /** One regex and one JSONPath transform on the benchmark's chat model. */
@@ -459,7 +488,7 @@ async function variants(up: string): Promise<string[]> {
     "| config | req/s | p50 ms | CPU µs/req |",
     "|---|---:|---:|---:|",
   ];
-  const all: [string, string, () => Promise<string>][] = [
+  const all: [string, string, () => Promise<string>, string?][] = [
     ["base", "as above (3 providers, 2 models)", () => Promise.resolve(switchyardConfig(up))],
     ["many", "50 providers, 1,020 models", () => Promise.resolve(manyModelsConfig(up))],
     [
@@ -483,22 +512,29 @@ async function variants(up: string): Promise<string[]> {
           switchyardConfig(up, { splitter: { models: ["bench-gpt"], model: "bench-gpt" } }),
         ),
     ],
+    ["priced", "+ a price on every provider", () => Promise.resolve(stringify(pricedConfig(up)))],
+    ...[10, 100, 1000].map((n): [string, string, () => Promise<string>, string] => [
+      n === 100 ? "keys" : `keys${n}`,
+      `+ ${n.toLocaleString("en")} virtual keys with rpm/tpm/budget (priced providers), one calling`,
+      () => Promise.resolve(keysConfig(up, n)),
+      VIRTUAL_KEY(n),
+    ]),
   ];
   const wanted = values.variants.split(",");
   const configs = await Promise.all(
-    all.filter(([key]) => wanted.includes(key)).map(async ([, name, yaml]) =>
-      [name, await yaml()] as const
+    all.filter(([key]) => wanted.includes(key)).map(async ([, name, yaml, key]) =>
+      [name, await yaml(), key ?? KEY] as const
     ),
   );
   // Differences of a few µs drown in the machine's drift: the configs take turns, REPEATS rounds, medians count.
   const runs = configs.map(() => [] as Awaited<ReturnType<typeof measure>>[]);
   for (let rep = 0; rep < REPEATS; rep++) {
-    for (const [i, [, yaml]] of configs.entries()) {
+    for (const [i, [, yaml, key]] of configs.entries()) {
       await using proc = await spawnProxy(yaml, { cpu: PROXY_CPU });
       const url = proc.url + "/v1/chat/completions";
       const body = chatBody("bench-gpt", false);
-      await wrk(url, body, 16, 1, KEY);
-      runs[i].push(await measure(proc, url, body, 16, KEY));
+      await wrk(url, body, 16, 1, key);
+      runs[i].push(await measure(proc, url, body, 16, key));
     }
   }
   for (const [i, [name]] of configs.entries()) {

@@ -142,9 +142,10 @@ export function createRuntime(
       charge: (r) => {
         const key = r.key === undefined ? undefined : keys.byName.get(r.key);
         const tokens = r.usage?.total_tokens ?? 0;
-        if (key) {
-          admission.charge(key, tokens, r.cost_usd ?? 0).catch((err) =>
-            logger.error(`charging key '${key.name}': ${err?.message ?? err}`)
+        const charged = key && admission.charge(key, tokens, r.cost_usd ?? 0);
+        if (charged instanceof Promise) {
+          charged.catch((err) =>
+            logger.error(`charging key '${key!.name}': ${err?.message ?? err}`)
           );
         }
         if (r.deployment && tokens) router.charge(r.deployment, tokens);

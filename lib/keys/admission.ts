@@ -5,7 +5,7 @@
  * What an admitted request used is charged when its usage is known.
  */
 import { ProxyError } from "../errors.ts";
-import type { LimitName, Limits, LimitStore, Usage } from "../state/types.ts";
+import type { LimitName, LimitStore, Usage, Verdict } from "../state/types.ts";
 import { mayCall, type VirtualKey } from "./keys.ts";
 import { periodEnd, periodStart, rfc3339 } from "./periods.ts";
 
@@ -13,13 +13,6 @@ import { periodEnd, periodStart, rfc3339 } from "./periods.ts";
 export interface Ticket {
   headers: Record<string, string>;
   release(): void;
-}
-
-/** Where a key's account lives in the store. */
-const accountOf = (name: string) => `key:${name}`;
-
-function limitsOf(key: VirtualKey): Limits {
-  return { rpm: key.rpm, tpm: key.tpm, maxParallel: key.maxParallel, budgetUsd: key.budget?.usd };
 }
 
 /** OpenAI's way of writing a wait: `17ms`, `1s`, `6m0s`, `1h2m3s`. */
@@ -102,13 +95,21 @@ export class Admission {
     );
   }
 
-  /** Admits `key`'s request for `model`, or throws the refusal (403, 402, 429). */
-  async admit(key: VirtualKey, model: string): Promise<Ticket> {
+  /**
+   * Admits `key`'s request for `model`, or throws the refusal (403, 402,
+   * 429). At once when the store answers at once (memory), else a promise.
+   */
+  admit(key: VirtualKey, model: string): Ticket | Promise<Ticket> {
     this.check(key, model);
     const now = this.clock();
     const period = key.budget ? periodStart(key.budget.period, now) : 0;
-    const id = accountOf(key.name);
-    const verdict = await this.store.admit(id, limitsOf(key), now, period, true);
+    const verdict = this.store.admit(key.account, key.limits, now, period, true);
+    return verdict instanceof Promise
+      ? verdict.then((v) => this.#ticket(key, v, now))
+      : this.#ticket(key, verdict, now);
+  }
+
+  #ticket(key: VirtualKey, verdict: Verdict, now: number): Ticket {
     if (!verdict.admitted) {
       this.onRefused(key.name, verdict.limit);
       if (verdict.limit === "budget") {
@@ -138,23 +139,24 @@ export class Admission {
       release: () => {
         if (released) return;
         released = true;
-        Promise.resolve(this.store.release(id)).catch(() => {});
+        const done = this.store.release(key.account);
+        if (done instanceof Promise) done.catch(() => {});
       },
     };
   }
 
   /** Charges a finished request's tokens and cost to the key that made it. */
-  async charge(key: VirtualKey, tokens: number, usd: number): Promise<void> {
+  charge(key: VirtualKey, tokens: number, usd: number): void | Promise<void> {
     if (tokens === 0 && usd === 0) return;
     const now = this.clock();
     const period = key.budget ? periodStart(key.budget.period, now) : 0;
-    await this.store.charge(accountOf(key.name), tokens, usd, now, period);
+    return this.store.charge(key.account, tokens, usd, now, period);
   }
 
   async report(key: VirtualKey): Promise<KeyReport> {
     const now = this.clock();
     const period = key.budget ? periodStart(key.budget.period, now) : 0;
-    const u = await this.store.usage(accountOf(key.name), now, period);
+    const u = await this.store.usage(key.account, now, period);
     const end = key.budget ? periodEnd(key.budget.period, now) : null;
     return {
       name: key.name,

@@ -9,6 +9,7 @@ import type { KeyConfig } from "../config/schema.ts";
 import { compileGlob, type Glob, matchesAny } from "../glob.ts";
 import { keyDigest } from "./new_key.ts";
 import type { Period } from "./periods.ts";
+import type { Limits } from "../state/types.ts";
 
 /** A virtual key as configured, ready to check requests against. */
 export interface VirtualKey {
@@ -24,6 +25,9 @@ export interface VirtualKey {
   metadata: Record<string, unknown>;
   /** True when it has a rate limit or a budget: its answers carry `x-ratelimit-*`. */
   limited: boolean;
+  /** Its limits as the store takes them, and where its account is kept (worked out once). */
+  limits: Limits;
+  account: string;
 }
 
 /** An identity: an admin key, a virtual key, or anyone (no keys configured, or an open route). */
@@ -55,6 +59,8 @@ function virtualKey(k: KeyConfig): VirtualKey {
     expires: k.expires === undefined ? undefined : Date.parse(k.expires),
     metadata: k.metadata,
     limited: k.rpm !== undefined || k.tpm !== undefined || k.budget !== undefined,
+    limits: { rpm: k.rpm, tpm: k.tpm, maxParallel: k.max_parallel, budgetUsd: k.budget?.usd },
+    account: `key:${k.name}`,
   };
 }
 

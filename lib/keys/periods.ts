@@ -4,8 +4,20 @@ export type Period = "day" | "week" | "month" | "total";
 
 const DAY = 86_400_000;
 
+/** The last period worked out, by kind: most requests fall in the one before them. */
+const last = new Map<Period, { start: number; end: number }>();
+
 /** When the period holding `now` began (epoch ms; 0 for `total`). */
 export function periodStart(period: Period, now: number): number {
+  const known = last.get(period);
+  if (known && now >= known.start && now < known.end) return known.start;
+  const start = calendarStart(period, now);
+  const end = periodEnd(period, now);
+  if (end !== null) last.set(period, { start, end });
+  return start;
+}
+
+function calendarStart(period: Period, now: number): number {
   const d = new Date(now);
   if (period === "total") return 0;
   const day = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate());
@@ -16,7 +28,7 @@ export function periodStart(period: Period, now: number): number {
 
 /** When the period holding `now` ends and spend starts again from 0 (null for `total`). */
 export function periodEnd(period: Period, now: number): number | null {
-  const start = periodStart(period, now);
+  const start = calendarStart(period, now);
   if (period === "total") return null;
   if (period === "day") return start + DAY;
   if (period === "week") return start + 7 * DAY;

@@ -16,7 +16,8 @@ export async function admit(x: Exchange, next: Next): Promise<Answered> {
     x.rt.admission.check(caller.key, x.request!.model);
     return await next();
   }
-  const ticket = await x.rt.admission.admit(caller.key, x.request!.model);
+  const admitted = x.rt.admission.admit(caller.key, x.request!.model);
+  const ticket = admitted instanceof Promise ? await admitted : admitted;
   let answered: Answered;
   try {
     answered = await next();
@@ -24,10 +25,14 @@ export async function admit(x: Exchange, next: Next): Promise<Answered> {
     ticket.release();
     throw err;
   }
-  const { headers } = answered.response;
   if (caller.key.limited) {
-    for (const name of RATE_LIMIT_HEADERS) headers.delete(name);
-    for (const [name, value] of Object.entries(ticket.headers)) headers.set(name, value);
+    // `set` replaces the provider's value; only names the key has no value for are deleted.
+    const { headers } = answered.response;
+    for (const name of RATE_LIMIT_HEADERS) {
+      const value = ticket.headers[name];
+      if (value !== undefined) headers.set(name, value);
+      else headers.delete(name);
+    }
   }
   if (!answered.ended) {
     ticket.release();
