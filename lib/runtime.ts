@@ -23,7 +23,8 @@ import { DeploymentLimits } from "./routing/deployment_limits.ts";
 import { DeploymentStats } from "./routing/stats.ts";
 import { KeyTable } from "./keys/keys.ts";
 import { Splitter } from "./splitter/splitter.ts";
-import { MemoryAnswers, MemoryCompanions, MemoryCooldowns, MemoryLimits } from "./state/memory.ts";
+import { MemoryAnswers } from "./state/memory.ts";
+import { openState, type State } from "./state/open.ts";
 import type { AnswerStore, CooldownStore, LimitStore } from "./state/types.ts";
 import { HeaderPolicy } from "./transforms/headers.ts";
 import { Transforms } from "./transforms/transforms.ts";
@@ -57,6 +58,8 @@ export interface Runtime {
   hooks: HookRunner;
   /** Non-streaming answers by request, when `cache` is configured. */
   cache?: AnswerStore;
+  /** The state stores (`state.url`), closed at shutdown. */
+  state: State;
 }
 
 /**
@@ -83,8 +86,8 @@ export function createRuntime(
   const maxResponseBytes = config.server.max_response_mb * 1048576;
   const providers = buildProviders(config, plugins, redactor.text, maxResponseBytes);
   const logger = new Logger(config.log.level, redactor.text);
-  const cooldowns = new MemoryCooldowns();
-  const limits = new MemoryLimits();
+  const state = openState(config.state, clock);
+  const { cooldowns, limits } = state;
   const router = new Router({
     settings: config.routing,
     cooldowns: new Cooldowns(config.routing.cooldown, cooldowns),
@@ -152,10 +155,14 @@ export function createRuntime(
       },
     }),
     redactor,
-    splitter: config.splitter && new Splitter(config.splitter, new MemoryCompanions()),
+    splitter: config.splitter && new Splitter(config.splitter, state.companions),
     transforms: new Transforms(config.transforms),
     hooks: new HookRunner(plugins, logger),
-    cache: config.cache && new MemoryAnswers(config.cache.ttl_s * 1000, config.cache.max_entries),
+    cache: config.cache &&
+      (config.cache.store === "state"
+        ? state.answers(config.cache.ttl_s * 1000, config.cache.max_entries)
+        : new MemoryAnswers(config.cache.ttl_s * 1000, config.cache.max_entries)),
+    state,
   };
 }
 

@@ -73,10 +73,13 @@ export function keyWarnings(config: Config): Finding[] {
   const entries = Object.entries(config.models);
   config.keys.forEach((k, i) => {
     if (!k.budget) return;
-    warnings.push({
-      path: ["keys", i, "budget"],
-      message: "spend is kept in this process's memory and lost on restart (state: memory)",
-    });
+    if (config.state.url === "memory:") {
+      warnings.push({
+        path: ["keys", i, "budget"],
+        message:
+          "spend is kept in this process's memory and lost on restart (state.url: memory:; sqlite:PATH or redis:// keep it)",
+      });
+    }
     const globs = (k.models ?? ["*"]).map(compileGlob);
     const unpriced = new Set<string>();
     for (const [name, spec] of entries) {
@@ -97,4 +100,29 @@ export function keyWarnings(config: Config): Finding[] {
     }
   });
   return warnings;
+}
+
+/** True when some key or deployment has a limit or a budget: counters that must not be multiplied. */
+function hasLimits(config: Config): boolean {
+  const keyed = config.keys.some((k) =>
+    k.rpm !== undefined || k.tpm !== undefined || k.max_parallel !== undefined || k.budget
+  );
+  return keyed ||
+    Object.values(config.models).some((spec) =>
+      (Array.isArray(spec) ? spec : [spec]).some((d) =>
+        typeof d !== "string" && (d.rpm !== undefined || d.tpm !== undefined)
+      )
+    );
+}
+
+/** Several workers counting limits each on their own would multiply every limit by their number. */
+export function stateProblems(config: Config): Finding[] {
+  const { workers } = config.server;
+  const many = workers === "auto" ? navigator.hardwareConcurrency > 1 : workers > 1;
+  if (!many || /^rediss?:/.test(config.state.url) || !hasLimits(config)) return [];
+  return [{
+    path: ["server", "workers"],
+    message:
+      `${workers} workers with limits or budgets need a shared store (state.url: redis://…): on ${config.state.url} each worker would count its own, multiplying every limit`,
+  }];
 }

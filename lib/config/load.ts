@@ -10,7 +10,7 @@ import { type Config, configSchema } from "./schema.ts";
 import { embeddedDefault } from "./defaults.ts";
 import { fromLegacy, isLegacy } from "./legacy.ts";
 import { compileGlob } from "../glob.ts";
-import { keyProblems, keyWarnings } from "./key_checks.ts";
+import { keyProblems, keyWarnings, stateProblems } from "./key_checks.ts";
 
 /** A config that failed to load; `problems` holds one line per problem. */
 export class ConfigError extends Error {
@@ -191,7 +191,7 @@ function validate(
   const cross = crossCheck(raw as Record<string, unknown>);
   cross.push(...keyProblems(raw as Record<string, unknown>));
   cross.push(...unsetKeys(unset));
-  if (result.success) cross.push(...exposure(result.data));
+  if (result.success) cross.push(...exposure(result.data), ...stateProblems(result.data));
   if (result.success && cross.length === 0) {
     const warnings = keyWarnings(result.data).map((w) => describe(w.path, w.message, source));
     return { config: result.data, warnings };

@@ -30,6 +30,20 @@ const serverSchema = z.strictObject({
   header_timeout_s: seconds(10),
   keepalive_s: seconds(75),
   max_connections: num().pipe(z.number().int().min(1)).default(10000),
+  /** Processes serving the same port; `auto`: one per core. */
+  workers: z.union([z.literal("auto"), num().pipe(z.number().int().min(1))]).default(1),
+});
+
+/** Where state lives (SPEC §12): this process, a SQLite file, or Redis shared by every instance. */
+const stateSchema = z.strictObject({
+  // `memory` too: YAML wants `memory:` quoted.
+  url: z.string().regex(
+    /^(memory:?|sqlite:.+|rediss?:\/\/.+)$/,
+    "expected memory:, sqlite:PATH, redis://… or rediss://…",
+  ).default("memory:").transform((url) => (url === "memory" ? "memory:" : url)),
+  prefix: z.string().default("switchyard:"),
+  timeout_ms: num().pipe(z.number().positive()).default(100),
+  on_error: z.enum(["open", "closed"]).default("open"),
 });
 
 const logSchema = z.strictObject({
@@ -243,7 +257,10 @@ export const configSchema = z.strictObject({
   cache: z.strictObject({
     ttl_s: num().pipe(z.number().positive()).default(300),
     max_entries: num().pipe(z.number().int().min(1)).default(1000),
+    /** `state`: in the state store, shared by every instance on it. */
+    store: z.enum(["memory", "state"]).default("memory"),
   }).optional(),
+  state: stateSchema.prefault({}),
   plugins: z.array(z.string().min(1)).default([]),
 });
 
@@ -255,3 +272,4 @@ export type Price = z.output<typeof priceSchema>;
 export type TransformConfig = z.output<typeof transformSchema>;
 export type SplitterConfig = z.output<typeof splitterSchema>;
 export type KeyConfig = z.output<typeof keySchema>;
+export type StateConfig = z.output<typeof stateSchema>;

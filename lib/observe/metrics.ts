@@ -6,6 +6,7 @@
  */
 import { CONTENT_TYPE, Counter, Gauge, Histogram, Registry } from "./prometheus.ts";
 import type { CallRecord } from "./record.ts";
+import type { Cooling } from "../state/types.ts";
 
 const SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
 
@@ -13,8 +14,8 @@ const SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60
 const MAX_MODEL_LABELS = 500;
 
 export interface MetricsSources {
-  /** Deployments cooling down now, with the seconds left. */
-  cooldowns(): { deployment: string; seconds_left: number }[];
+  /** Deployments cooling down now, with the seconds left (read at each scrape). */
+  cooldowns(): Cooling[] | Promise<Cooling[]>;
   /** True for a route switchyard serves: any other path counts as `other`. */
   knownRoute(path: string): boolean;
   /** True for a model name the config serves: any other counts as `other`. */
@@ -38,13 +39,15 @@ export class Metrics {
   readonly #models = new Set<string>();
   /** The keys' spend as of the last scrape (read before rendering: the store may be remote). */
   #spend: { key: string; spendUsd: number; budgetUsd: number | null }[] = [];
+  /** The cooldowns as of the last scrape. */
+  #cooling: Cooling[] = [];
 
   readonly #keyed: boolean;
 
   /** `keyed`: keys are configured, so requests, tokens and cost carry a `key` label. */
   constructor(readonly sources: MetricsSources, keyed = false) {
     this.#keyed = keyed;
-    const cooldowns = () => sources.cooldowns();
+    const cooldowns = () => this.#cooling;
     const r = this.#registry;
     const key = keyed ? ["key"] : [];
     const by = ["route", "model", "provider", "status_class", ...key];
@@ -215,6 +218,7 @@ export class Metrics {
 
   /** The exposition text. */
   async text(): Promise<string> {
+    this.#cooling = await this.sources.cooldowns();
     if (this.sources.keySpend) this.#spend = await this.sources.keySpend();
     return this.#registry.text();
   }

@@ -91,7 +91,9 @@ export async function serve(rt: Runtime, options: { announce: string }): Promise
     `${signal}: draining in-flight requests (up to ${rt.config.server.shutdown_grace_s} s)`,
   );
   await running.shutdown();
-  // Every log line of the requests that just finished is written before the process exits.
+  // Every log line of the requests that just finished is written before the process exits,
+  // and every charge reaches the state store.
   await rt.recorder.close();
+  await rt.state.close();
   console.log("stopped");
 }

@@ -6,16 +6,20 @@
  * its own corrections as its words. Only text switchyard itself sent is cut:
  * what follows the separator must be a companion it remembers.
  */
+import { createHash } from "node:crypto";
 import type { CompanionStore } from "../state/types.ts";
 
 type Json = Record<string, unknown>;
 
 const TEXT_PARTS = new Set(["text", "output_text"]);
 
-/** The digest a companion's text is remembered by (trimmed: clients may trim what they keep). */
-export async function companionDigest(text: string): Promise<string> {
-  const bytes = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text.trim()));
-  return Array.from(new Uint8Array(bytes), (b) => b.toString(16).padStart(2, "0")).join("");
+/**
+ * The digest a companion's text is remembered by (trimmed: clients may trim
+ * what they keep) — at once, so it is remembered before the answer that
+ * carries it has been sent.
+ */
+export function companionDigest(text: string): string {
+  return createHash("sha256").update(text.trim()).digest("hex");
 }
 
 /** Where an assistant turn's last text is, and how to set it. */
@@ -68,7 +72,7 @@ export async function forgetCompanions(
   for (const tail of assistantTails(list)) {
     const at = tail.text.lastIndexOf(mark);
     if (at < 0) continue;
-    found.push({ tail, at, digest: await companionDigest(tail.text.slice(at + mark.length)) });
+    found.push({ tail, at, digest: companionDigest(tail.text.slice(at + mark.length)) });
   }
   if (found.length === 0) return false;
   const known = await store.known(found.map((f) => f.digest));

@@ -65,9 +65,10 @@ export class MemoryAnswers implements AnswerStore {
     return entry.answer;
   }
 
-  set(key: string, answer: CachedAnswer): void {
+  /** Keeps `answer` for the store's time to live (or `ttlMs`, for one read back from a file). */
+  set(key: string, answer: CachedAnswer, ttlMs = this.ttlMs): void {
     this.#entries.delete(key);
-    this.#entries.set(key, { expires: Date.now() + this.ttlMs, answer });
+    this.#entries.set(key, { expires: Date.now() + ttlMs, answer });
     while (this.#entries.size > this.maxEntries) {
       this.#entries.delete(this.#entries.keys().next().value!);
     }

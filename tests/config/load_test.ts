@@ -49,7 +49,9 @@ Deno.test("defaults fill what the file leaves out", () => {
     header_timeout_s: 10,
     keepalive_s: 75,
     max_connections: 10000,
+    workers: 1,
   });
+  assertEquals(c.state, { url: "memory:", prefix: "switchyard:", timeout_ms: 100, on_error: "open" });
   assertEquals(c.providers.e.retry, {
     attempts: 2,
     backoff_ms: 250,

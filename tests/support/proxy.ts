@@ -79,6 +79,7 @@ function serveRuntime(rt: Runtime): TestProxy {
     [Symbol.asyncDispose]: async () => {
       await running[Symbol.asyncDispose]();
       await rt.recorder.close();
+      await rt.state.close();
     },
     rt,
     v1: `${running.url}/v1`,

@@ -53,9 +53,12 @@ export async function split(x: Exchange, next: Next): Promise<Answered> {
     separator: splitter.config.separator,
     graceMs: splitter.config.grace_s * 1000,
     sent: (text) => {
-      companionDigest(text).then((digest) => splitter.sent.remember(digest)).catch((err) =>
-        rt.logger.warn(`splitter: could not remember a companion: ${err?.message ?? err}`)
-      );
+      const remembered = splitter.sent.remember(companionDigest(text));
+      if (remembered instanceof Promise) {
+        remembered.catch((err) =>
+          rt.logger.warn(`splitter: could not remember a companion: ${err?.message ?? err}`)
+        );
+      }
     },
   };
   if (!main.stream) {
