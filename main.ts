@@ -12,6 +12,7 @@ import { loadPlugins } from "./lib/plugins/load.ts";
 import { newKey } from "./lib/keys/new_key.ts";
 import { createRuntime } from "./lib/runtime.ts";
 import { serve } from "./lib/server/serve.ts";
+import { supervise, WORKER_ENV, workerCount } from "./lib/server/workers.ts";
 
 const HELP = `switchyard ${denoJson.version} — an LLM API proxy for OpenAI and Anthropic clients
 
@@ -99,12 +100,23 @@ async function main(argv: string[]): Promise<number> {
       { host: values.host, port },
     );
     for (const line of warnings) console.error(`warning: ${line}`);
+    const workers = workerCount(config.server.workers);
+    const worker = Deno.env.get(WORKER_ENV) !== undefined;
+    if (command === "serve" && workers > 1 && !worker) {
+      await supervise(workers, (line) => console.log(line));
+      return 0;
+    }
     const runtime = createRuntime(config, await loadPlugins(config.plugins));
     if (command === "check") {
       console.log(`${path ?? "embedded default"}: ok`);
       return 0;
     }
-    await serve(runtime, { announce: `config: ${path ?? "embedded default"}` });
+    await serve(runtime, {
+      announce: `config: ${path ?? "embedded default"}${
+        worker ? `, worker ${Deno.env.get(WORKER_ENV)}` : ""
+      }`,
+      reusePort: worker,
+    });
     return 0;
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;

@@ -117,8 +117,14 @@ function hasLimits(config: Config): boolean {
 
 /** Several workers counting limits each on their own would multiply every limit by their number. */
 export function stateProblems(config: Config): Finding[] {
-  const { workers } = config.server;
+  const { workers, port } = config.server;
   const many = workers === "auto" ? navigator.hardwareConcurrency > 1 : workers > 1;
+  if (many && port === 0) {
+    return [{
+      path: ["server", "port"],
+      message: "workers share one port: give it (0 would give each its own)",
+    }];
+  }
   if (!many || /^rediss?:/.test(config.state.url) || !hasLimits(config)) return [];
   return [{
     path: ["server", "workers"],

@@ -139,7 +139,7 @@ export class Admission {
       release: () => {
         if (released) return;
         released = true;
-        const done = this.store.release(key.account);
+        const done = this.store.release(key.account, verdict.slot!);
         if (done instanceof Promise) done.catch(() => {});
       },
     };

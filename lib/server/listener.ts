@@ -41,6 +41,8 @@ export interface ListenOptions {
   onError(err: unknown): Response;
   /** Told, at most once a minute, why connections are being refused or dropped. */
   warn(message: string): void;
+  /** Share the port with other processes (workers). */
+  reusePort?: boolean;
 }
 
 export interface Listening {
@@ -79,7 +81,12 @@ export function listen(options: ListenOptions): Listening {
     );
   }
   const serve = serveHttpOnConnection;
-  const listener = Deno.listen({ hostname: options.hostname, port: options.port });
+  const listener = Deno.listen({
+    hostname: options.hostname,
+    port: options.port,
+    // Workers share the port (SO_REUSEPORT): the kernel spreads connections across them.
+    reusePort: options.reusePort,
+  });
   const open = new Set<Connection>();
   let lastWarned = -Infinity;
   let untold = 0;

@@ -18,8 +18,8 @@ export interface Running {
   [Symbol.asyncDispose](): Promise<void>;
 }
 
-/** Starts serving `rt` on its configured host and port (0 picks a free port). */
-export function start(rt: Runtime): Running {
+/** Starts serving `rt` on its configured host and port (0 picks a free port); `reusePort` for a worker. */
+export function start(rt: Runtime, reusePort = false): Running {
   const { host, port, max_connections, header_timeout_s, keepalive_s } = rt.config.server;
   let server: Listening;
   try {
@@ -35,6 +35,7 @@ export function start(rt: Runtime): Running {
         return errorResponse("openai", err, rt.redactor.text);
       },
       warn: (message) => rt.logger.warn(message),
+      reusePort,
     });
   } catch (err) {
     if (!(err instanceof Deno.errors.AddrInUse || err instanceof Deno.errors.AddrNotAvailable)) {
@@ -78,9 +79,12 @@ function survive(rt: Runtime): void {
 }
 
 /** Serves until SIGTERM or SIGINT, then drains and resolves. */
-export async function serve(rt: Runtime, options: { announce: string }): Promise<void> {
+export async function serve(
+  rt: Runtime,
+  options: { announce: string; reusePort?: boolean },
+): Promise<void> {
   survive(rt);
-  const running = start(rt);
+  const running = start(rt, options.reusePort);
   // Printed at every log level: scripts and supervisors wait for this line.
   console.log(`switchyard listening on ${running.url} (${options.announce})`);
   const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGTERM", "SIGINT"];

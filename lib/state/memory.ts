@@ -183,10 +183,10 @@ export class MemoryLimits implements LimitStore {
     }
     a.requests.push(now);
     if (slot) a.inFlight++;
-    return { admitted: true, usage: a.usage(now, periodStart) };
+    return { admitted: true, usage: a.usage(now, periodStart), slot: slot ? id : undefined };
   }
 
-  release(id: string): void {
+  release(id: string, _slot: string): void {
     const a = this.#accounts.get(id);
     if (a && a.inFlight > 0) a.inFlight--;
   }

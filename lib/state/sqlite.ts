@@ -73,8 +73,8 @@ export class SqliteLimits implements LimitStore {
     return this.#memory.admit(id, limits, now, period, slot);
   }
 
-  release(id: string): void {
-    this.#memory.release(id);
+  release(id: string, slot: string): void {
+    this.#memory.release(id, slot);
   }
 
   charge(id: string, tokens: number, usd: number, now: number, period: number): void {

@@ -77,7 +77,8 @@ export interface Usage {
 }
 
 export type Verdict =
-  | { admitted: true; usage: Usage }
+  /** `slot`: what to give back, when a slot was taken. */
+  | { admitted: true; usage: Usage; slot?: string }
   | { admitted: false; limit: LimitName; retryAfterMs: number };
 
 /**
@@ -96,14 +97,19 @@ export interface LimitStore {
     slot: boolean,
   ): Awaitable<Verdict>;
   /** Gives back the slot an admitted request took. */
-  release(id: string): Awaitable<void>;
-  /** Adds a finished request's tokens (to the window, at `now`) and cost (to the period). */
+  release(id: string, slot: string): Awaitable<void>;
+  /**
+   * Adds a finished request's tokens (to the window, at `now`) and cost (to
+   * the period). A store that may be asked twice (a retry after a timeout)
+   * charges a `chargeId` once.
+   */
   charge(
     id: string,
     tokens: number,
     usd: number,
     now: number,
     periodStart: number,
+    chargeId?: string,
   ): Awaitable<void>;
   usage(id: string, now: number, periodStart: number): Awaitable<Usage>;
 }
