@@ -515,7 +515,7 @@ async function variants(up: string): Promise<string[]> {
     ["priced", "+ a price on every provider", () => Promise.resolve(stringify(pricedConfig(up)))],
     ...[10, 100, 1000].map((n): [string, string, () => Promise<string>, string] => [
       n === 100 ? "keys" : `keys${n}`,
-      `+ ${n.toLocaleString("en")} virtual keys with rpm/tpm/budget (priced providers), one calling`,
+      `+ ${n.toLocaleString("en")} keys with rpm/tpm/budget (priced providers), one calling`,
       () => Promise.resolve(keysConfig(up, n)),
       VIRTUAL_KEY(n),
     ]),

@@ -51,7 +51,12 @@ Deno.test("defaults fill what the file leaves out", () => {
     max_connections: 10000,
     workers: 1,
   });
-  assertEquals(c.state, { url: "memory:", prefix: "switchyard:", timeout_ms: 100, on_error: "open" });
+  assertEquals(c.state, {
+    url: "memory:",
+    prefix: "switchyard:",
+    timeout_ms: 100,
+    on_error: "open",
+  });
   assertEquals(c.providers.e.retry, {
     attempts: 2,
     backoff_ms: 250,
