@@ -25,6 +25,7 @@ import { KeyTable } from "./keys/keys.ts";
 import { Splitter } from "./splitter/splitter.ts";
 import { MemoryAnswers } from "./state/memory.ts";
 import { openState, type State } from "./state/open.ts";
+import { nowAndThen } from "./observe/now_and_then.ts";
 import type { AnswerStore, CooldownStore, LimitStore } from "./state/types.ts";
 import { HeaderPolicy } from "./transforms/headers.ts";
 import { Transforms } from "./transforms/transforms.ts";
@@ -81,12 +82,19 @@ export function createRuntime(
     ...config.server.api_keys,
     ...config.keys.flatMap((k) => (k.key ? [k.key] : [])),
     ...Object.values(config.providers).flatMap((p) => (p.api_key ? [p.api_key] : [])),
+    ...urlPassword(config.state.url),
   ];
   const redactor = new Redactor(secrets);
   const maxResponseBytes = config.server.max_response_mb * 1048576;
   const providers = buildProviders(config, plugins, redactor.text, maxResponseBytes);
   const logger = new Logger(config.log.level, redactor.text);
-  const state = openState(config.state, clock);
+  const stateWarning = nowAndThen((message) => logger.error(message));
+  const state = openState(config.state, clock, (err) => {
+    metrics.stateError();
+    stateWarning(
+      `state store (${redactor.text(config.state.url)}): ${(err as Error)?.message ?? err}`,
+    );
+  });
   const { cooldowns, limits } = state;
   const router = new Router({
     settings: config.routing,
@@ -103,6 +111,7 @@ export function createRuntime(
   );
   const metrics = new Metrics({
     cooldowns: () => cooldowns.active(),
+    pendingCharges: () => state.pending(),
     knownRoute: isRoute,
     knownModel: (name) => models.resolve(name) !== undefined,
     keySpend: () =>
@@ -200,4 +209,14 @@ function buildProviders(
   }
   if (problems.length) throw new ConfigError(problems);
   return providers;
+}
+
+/** A password in a store URL, to be masked wherever the URL or an error might show it. */
+function urlPassword(url: string): string[] {
+  try {
+    const { password } = new URL(url);
+    return password ? [decodeURIComponent(password)] : [];
+  } catch {
+    return [];
+  }
 }

@@ -22,6 +22,8 @@ export interface MetricsSources {
   knownModel(name: string): boolean;
   /** Each virtual key's spend this period and budget (null: none), read at each scrape. */
   keySpend?(): Promise<{ key: string; spendUsd: number; budgetUsd: number | null }[]>;
+  /** Charges made while the state store was down, not written to it yet. */
+  pendingCharges(): number;
 }
 
 export class Metrics {
@@ -36,6 +38,7 @@ export class Metrics {
   readonly #attempts;
   readonly #fallbacks;
   readonly #rateLimited;
+  readonly #stateErrors;
   readonly #models = new Set<string>();
   /** The keys' spend as of the last scrape (read before rendering: the store may be remote). */
   #spend: { key: string; spendUsd: number; budgetUsd: number | null }[] = [];
@@ -108,6 +111,21 @@ export class Metrics {
         "switchyard_rate_limited_total",
         "Requests refused for a limit: rpm, tpm, max_parallel, budget (a key's), deployment (every deployment at its own)",
         ["key", "limit"],
+      ),
+    );
+    this.#stateErrors = r.add(
+      new Counter(
+        "switchyard_state_errors_total",
+        "State store operations that failed or took longer than state.timeout_ms",
+        [],
+      ),
+    );
+    r.add(
+      new Gauge(
+        "switchyard_state_pending_charges",
+        "Charges made while the state store was down, to be written once it answers",
+        [],
+        () => [[[], sources.pendingCharges()]],
       ),
     );
     r.add(
@@ -214,6 +232,11 @@ export class Metrics {
   /** Counts one request refused for `limit` (`deployment` when every deployment was at its own). */
   rateLimited(key: string, limit: string): void {
     this.#rateLimited.inc([key, limit]);
+  }
+
+  /** Counts one failed or late state store operation. */
+  stateError(): void {
+    this.#stateErrors.inc([]);
   }
 
   /** The exposition text. */

@@ -11,6 +11,7 @@
  * HTTP machinery as `Deno.serve` (Deno's internal `serveHttpOnConnection`);
  * Deno is pinned, and a Deno without it is refused at start.
  */
+import { nowAndThen } from "../observe/now_and_then.ts";
 import { watch } from "../watchdog.ts";
 
 type Handler = (req: Request) => Response | Promise<Response>;
@@ -72,7 +73,6 @@ const BUSY = new TextEncoder().encode(
 );
 /** How long accepting pauses after an accept error (descriptors run out: some must close first). */
 const ACCEPT_BACKOFF_MS = 50;
-const WARN_EVERY_MS = 60_000;
 
 export function listen(options: ListenOptions): Listening {
   if (!serveHttpOnConnection) {
@@ -88,16 +88,7 @@ export function listen(options: ListenOptions): Listening {
     reusePort: options.reusePort,
   });
   const open = new Set<Connection>();
-  let lastWarned = -Infinity;
-  let untold = 0;
-  const warn = (message: string) => {
-    untold++;
-    const now = Date.now();
-    if (now - lastWarned < WARN_EVERY_MS) return;
-    options.warn(untold > 1 ? `${message} (${untold} times since the last warning)` : message);
-    lastWarned = now;
-    untold = 0;
-  };
+  const warn = nowAndThen(options.warn);
 
   const unwatch = watch((now) => {
     for (const c of open) {

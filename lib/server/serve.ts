@@ -84,6 +84,7 @@ export async function serve(
   options: { announce: string; reusePort?: boolean },
 ): Promise<void> {
   survive(rt);
+  await rt.state.ready();
   const running = start(rt, options.reusePort);
   // Printed at every log level: scripts and supervisors wait for this line.
   console.log(`switchyard listening on ${running.url} (${options.announce})`);

@@ -2,21 +2,19 @@
  * A shared store that may be down or slow (SPEC §12), made safe to lean on:
  * every operation gets `timeout_ms`, after which the store counts as down
  * for it. Then, with `on_error: open`, this process's own memory answers
- * (limits counted here, the cache a miss, cooldowns as seen here); with
+ * (limits counted here, the cache a miss); with
  * `closed`, a key with limits is refused (503) while everything else is
  * still served. Charges that could not be written are kept and written once
  * the store answers again, with no traffic needed. Errors are counted and
  * logged at most once a minute. Never a crash, never a hang.
  */
 import { ProxyError } from "../errors.ts";
-import { MemoryAnswers, MemoryCompanions, MemoryCooldowns, MemoryLimits } from "./memory.ts";
+import { MemoryAnswers, MemoryCompanions, MemoryLimits } from "./memory.ts";
 import type {
   AnswerStore,
   Awaitable,
   CachedAnswer,
   CompanionStore,
-  CooldownStore,
-  Cooling,
   Limits,
   LimitStore,
   Usage,
@@ -78,6 +76,10 @@ export const stateUnavailable = () =>
     "state_unavailable",
   );
 
+const limited = (l: Limits) =>
+  l.rpm !== undefined || l.tpm !== undefined || l.maxParallel !== undefined ||
+  l.budgetUsd !== undefined;
+
 export class GuardedLimits implements LimitStore {
   readonly #local = new MemoryLimits();
   /** Slots taken in this process's memory while the store was down. */
@@ -102,8 +104,11 @@ export class GuardedLimits implements LimitStore {
     try {
       return await this.guard.run(() => this.store.admit(id, limits, now, period, slot));
     } catch {
-      // A key's limits are held shut when asked; a deployment's are then this process's view.
-      if (this.guard.options.mode === "closed" && id.startsWith("key:")) throw stateUnavailable();
+      // A key's limits are held shut when asked; a deployment's are then this process's view,
+      // and so is a key without limits.
+      if (this.guard.options.mode === "closed" && id.startsWith("key:") && limited(limits)) {
+        throw stateUnavailable();
+      }
       const verdict = this.#local.admit(id, limits, now, period, slot);
       if (verdict.admitted && verdict.slot) {
         const local = `local:${crypto.randomUUID()}`;
@@ -186,32 +191,6 @@ export class GuardedLimits implements LimitStore {
 
   close(): void {
     clearInterval(this.#flusher);
-  }
-}
-
-export class GuardedCooldowns implements CooldownStore {
-  readonly #local: MemoryCooldowns;
-
-  constructor(readonly store: CooldownStore, readonly guard: Guard, now: () => number) {
-    this.#local = new MemoryCooldowns(now);
-  }
-
-  cooling(ids: readonly string[]): Promise<ReadonlySet<string>> {
-    return this.guard.or(() => this.store.cooling(ids), () => this.#local.cooling(ids));
-  }
-
-  async start(id: string, ms: number): Promise<void> {
-    this.#local.start(id, ms);
-    await this.guard.run(() => this.store.start(id, ms)).catch(() => {});
-  }
-
-  async clear(id: string): Promise<void> {
-    this.#local.clear(id);
-    await this.guard.run(() => this.store.clear(id)).catch(() => {});
-  }
-
-  active(): Promise<Cooling[]> {
-    return this.guard.or(() => this.store.active(), () => this.#local.active());
   }
 }
 

@@ -37,6 +37,12 @@ export class MemoryCooldowns implements CooldownStore {
     this.#until.delete(id);
   }
 
+  /** Every cooldown at once, as `[id, until]` (a mirror of a shared store). */
+  replace(entries: [string, number][]): void {
+    this.#until.clear();
+    for (const [id, until] of entries) this.#until.set(id, until);
+  }
+
   active(): Cooling[] {
     const now = this.now();
     return [...this.#until.entries()]

@@ -13,6 +13,9 @@ import {
   SqliteState,
 } from "./sqlite.ts";
 import type { AnswerStore, CompanionStore, CooldownStore, LimitStore } from "./types.ts";
+import { Guard, GuardedAnswers, GuardedCompanions, GuardedLimits } from "./guard.ts";
+import { RedisAnswers, RedisCompanions, RedisCooldowns, RedisLimits } from "./redis.ts";
+import { connectRedis } from "./redis_connection.ts";
 
 export interface State {
   cooldowns: CooldownStore;
@@ -22,10 +25,24 @@ export interface State {
   answers(ttlMs: number, maxEntries: number): AnswerStore;
   /** True when every instance on the same URL and prefix shares it. */
   shared: boolean;
+  /** Charges not written to the store yet (it was down). */
+  pending(): number;
+  /** Resolves once the store answers (or after a few seconds: a start never waits on it for long). */
+  ready(): Promise<void>;
+  /** Writes what is still owed to the store, then lets go of it. */
   close(): Promise<void>;
 }
 
-export function openState(config: StateConfig, clock: () => number): State {
+/** How long a start waits for Redis before serving without it (`on_error` decides how). */
+const CONNECT_WAIT_MS = 5000;
+
+/** `failed`: told every failed store operation (counted, logged once a minute by the caller). */
+export function openState(
+  config: StateConfig,
+  clock: () => number,
+  failed: (err: unknown) => void = () => {},
+): State {
+  if (/^rediss?:\/\//.test(config.url)) return openRedis(config, clock, failed);
   if (config.url.startsWith("sqlite:")) {
     const file = new SqliteState(config.url.slice("sqlite:".length));
     return {
@@ -34,6 +51,8 @@ export function openState(config: StateConfig, clock: () => number): State {
       companions: new SqliteCompanions(file),
       answers: (ttlMs, max) => new SqliteAnswers(file, ttlMs, max),
       shared: false,
+      pending: () => 0,
+      ready: () => Promise.resolve(),
       close: () => Promise.resolve(file.close()),
     };
   }
@@ -43,6 +62,40 @@ export function openState(config: StateConfig, clock: () => number): State {
     companions: new MemoryCompanions(),
     answers: (ttlMs, max) => new MemoryAnswers(ttlMs, max),
     shared: false,
+    pending: () => 0,
+    ready: () => Promise.resolve(),
     close: () => Promise.resolve(),
+  };
+}
+
+function openRedis(
+  config: StateConfig,
+  clock: () => number,
+  failed: (err: unknown) => void,
+): State {
+  const redis = connectRedis(config.url, failed);
+  const guard = new Guard({ timeoutMs: config.timeout_ms, mode: config.on_error, onError: failed });
+  const { prefix } = config;
+  const store = new RedisLimits(redis, prefix);
+  const limits = new GuardedLimits(store, guard);
+  const cooldowns = new RedisCooldowns(redis, prefix, guard, clock);
+  return {
+    cooldowns,
+    limits,
+    companions: new GuardedCompanions(new RedisCompanions(redis, prefix), guard),
+    answers: (ttlMs, max) =>
+      new GuardedAnswers(new RedisAnswers(redis, prefix, ttlMs), guard, ttlMs, max),
+    shared: true,
+    pending: () => limits.pending,
+    async ready() {
+      if (await redis.ready(CONNECT_WAIT_MS)) await cooldowns.pull().catch(() => {});
+    },
+    async close() {
+      await limits.drain();
+      limits.close();
+      store.close();
+      cooldowns.close();
+      await redis.close();
+    },
   };
 }

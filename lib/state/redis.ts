@@ -19,6 +19,8 @@ import type {
   Usage,
   Verdict,
 } from "./types.ts";
+import type { Guard } from "./guard.ts";
+import { MemoryCooldowns } from "./memory.ts";
 import { decodeAnswer, encodeAnswer } from "./sqlite.ts";
 
 /** The one thing the stores need of a Redis connection: a command, sent. */
@@ -27,6 +29,8 @@ export interface RedisCommands {
 }
 
 const WINDOW_MS = 60_000;
+/** How often each instance pulls the shared cooldowns. */
+export const SYNC_MS = 250;
 /** A slot's lease; renewed every third of it while its request is in flight. */
 export const LEASE_MS = 60_000;
 
@@ -206,9 +210,9 @@ export class RedisLimits implements LimitStore {
     usd: number,
     now: number,
     period: number,
+    chargeId = unique(),
   ): Promise<void> {
     const [, tokenKeys, sum, , spend] = this.#keys(id, period);
-    const chargeId = unique();
     await this.#scripts.run(CHARGE, [
       tokenKeys,
       sum,
@@ -260,45 +264,61 @@ function usageOf(r: (string | number)[], now: number): Usage {
   };
 }
 
-/** Cooldowns as one sorted set: each deployment scored by when its rest ends. */
+/**
+ * Cooldowns as one sorted set, each deployment scored by when its rest ends,
+ * mirrored here and pulled again every `SYNC_MS`: routing reads the mirror,
+ * so picking a deployment costs no round trip, and a cooldown started on any
+ * instance is seen by every other within that time.
+ */
 export class RedisCooldowns implements CooldownStore {
   readonly #key: string;
+  readonly #mirror: MemoryCooldowns;
+  readonly #sync: ReturnType<typeof setInterval>;
 
   constructor(
     readonly redis: RedisCommands,
     prefix: string,
+    readonly guard: Guard,
     readonly now: () => number = Date.now,
   ) {
     this.#key = `${prefix}cooldowns`;
+    this.#mirror = new MemoryCooldowns(now);
+    this.#sync = setInterval(() => this.pull().catch(() => {}), SYNC_MS);
+    Deno.unrefTimer(this.#sync as unknown as number);
   }
 
-  async cooling(ids: readonly string[]): Promise<ReadonlySet<string>> {
-    if (ids.length === 0) return new Set();
-    const until = await this.redis.send(["ZMSCORE", this.#key, ...ids]) as (string | null)[];
+  /** Replaces the mirror with the store's cooldowns (kept as it is while the store is down). */
+  async pull(): Promise<void> {
     const now = this.now();
-    return new Set(ids.filter((_, i) => until[i] !== null && Number(until[i]) > now));
+    const flat = await this.guard.run(() =>
+      this.redis.send(["ZRANGE", this.#key, now, "+inf", "BYSCORE", "WITHSCORES"])
+    ) as string[];
+    this.#mirror.replace(
+      Array.from({ length: flat.length / 2 }, (_, i) => [flat[2 * i], Number(flat[2 * i + 1])]),
+    );
+  }
+
+  cooling(ids: readonly string[]): ReadonlySet<string> {
+    return this.#mirror.cooling(ids);
   }
 
   async start(id: string, ms: number): Promise<void> {
-    await this.redis.send(["ZADD", this.#key, this.now() + ms, id]);
+    this.#mirror.start(id, ms);
+    await this.guard.run(() => this.redis.send(["ZADD", this.#key, "GT", this.now() + ms, id]))
+      .catch(() => {});
   }
 
   async clear(id: string): Promise<void> {
-    await this.redis.send(["ZREM", this.#key, id]);
+    this.#mirror.clear(id);
+    await this.guard.run(() => this.redis.send(["ZREM", this.#key, id])).catch(() => {});
   }
 
-  async active(): Promise<Cooling[]> {
-    const now = this.now();
-    await this.redis.send(["ZREMRANGEBYSCORE", this.#key, "-inf", now]);
-    const flat = await this.redis.send(["ZRANGE", this.#key, 0, -1, "WITHSCORES"]) as string[];
-    const out: Cooling[] = [];
-    for (let i = 0; i < flat.length; i += 2) {
-      out.push({
-        deployment: flat[i],
-        seconds_left: Math.ceil((Number(flat[i + 1]) - now) / 1000),
-      });
-    }
-    return out;
+  active(): Cooling[] {
+    return this.#mirror.active();
+  }
+
+  close(): void {
+    clearInterval(this.#sync);
   }
 }
 

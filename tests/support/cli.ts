@@ -38,24 +38,40 @@ export async function run(args: string[], options: RunOptions = {}) {
   return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
 }
 
-/** Starts the proxy as a process and waits for its listening line; `output()` has stdout and stderr once it exits. */
+/**
+ * Starts the proxy as a process and waits for its listening line; `lines(re, n)` waits until
+ * stdout has said `re` `n` times; `output()` has stdout and stderr once it exits.
+ */
 export async function serve(args: string[], options: RunOptions = {}) {
   const child = cli(["--port", "0", ...args], options).spawn();
   const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
   let seen = "";
-  while (!/listening on (\S+)/.test(seen)) {
-    const { done, value } = await lines.read();
-    if (done) throw new Error(`proxy exited before listening: ${seen}`);
-    seen += value;
-  }
-  const url = /listening on (\S+)/.exec(seen)![1];
+  let ended = false;
+  const heard: (() => void)[] = [];
   // Keep draining both pipes so the child never blocks on a full one.
   const stdout = (async () => {
-    for (let r = await lines.read(); !r.done; r = await lines.read()) seen += r.value;
+    for (let r = await lines.read(); !r.done; r = await lines.read()) {
+      seen += r.value;
+      heard.splice(0).forEach((wake) => wake());
+    }
+    ended = true;
+    heard.splice(0).forEach((wake) => wake());
     return seen;
   })();
+  const said = async (pattern: RegExp, times = 1) => {
+    const global = new RegExp(pattern.source, "g");
+    while ((seen.match(global)?.length ?? 0) < times) {
+      if (ended) throw new Error(`the proxy exited before saying ${pattern} ${times}×: ${seen}`);
+      await new Promise<void>((wake) => heard.push(wake));
+    }
+    return seen;
+  };
+  await said(/listening on (\S+)/).catch(async (err) => {
+    throw new Error(`${err.message}${await new Response(child.stderr).text()}`);
+  });
+  const url = /listening on (\S+)/.exec(seen)![1];
   const stderr = new Response(child.stderr).text();
-  return { child, url, output: async () => `${await stdout}${await stderr}` };
+  return { child, url, said, output: async () => `${await stdout}${await stderr}` };
 }
 
 export async function tempDir(files: Record<string, string>): Promise<string> {
