@@ -17,7 +17,8 @@ RUN useradd --system --home-dir /var/lib/switchyard --create-home --uid 10001 sw
 COPY --from=build /src/dist/switchyard /usr/local/bin/switchyard
 COPY deploy/docker-entrypoint.sh /usr/local/bin/docker-entrypoint.sh
 USER switchyard
-# Logs (log.dir, relative to the working directory) land here: keep it on a volume.
+# Logs (log.dir) and state (state.url: "sqlite:switchyard-state.db"), both relative to the
+# working directory, land here: keep it on a volume.
 WORKDIR /var/lib/switchyard
 VOLUME /var/lib/switchyard
 EXPOSE 8000

@@ -61,11 +61,15 @@ export async function spawnListening(
   };
 }
 
-/** The real proxy (`main.ts`) with `configYaml`, on a free port. */
-export async function spawnProxy(configYaml: string, options: SpawnOptions = {}): Promise<Process> {
+/** The real proxy (`main.ts`) with `configYaml`, on `port` (default: a free one). */
+export async function spawnProxy(
+  configYaml: string,
+  options: SpawnOptions & { port?: number } = {},
+): Promise<Process> {
   const file = await Deno.makeTempFile({ suffix: ".yaml" });
   await Deno.writeTextFile(file, configYaml);
-  const proc = await spawnListening([...V8_FLAGS, MAIN, "--config", file, "--port", "0"], options);
+  const port = String(options.port ?? 0);
+  const proc = await spawnListening([...V8_FLAGS, MAIN, "--config", file, "--port", port], options);
   return {
     ...proc,
     [Symbol.asyncDispose]: async () => {

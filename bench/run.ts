@@ -6,17 +6,20 @@
  *
  *   deno task bench [--duration 4] [--repeats 3] [--targets direct,floor,...] [--scenarios chat,...] [--conns 16,64]
  *                   [--no-scale] [--only-variants]
- *                   [--variants base,many,transforms,log,splitter,priced,keys10,keys,keys1000]
+ *                   [--variants base,many,transforms,log,splitter,priced,keys10,keys,keys1000,redis]
+ *                   [--workers]
  *
  * Per target and scenario: requests/s, p50/p99 latency, p50 added over direct,
  * CPU µs per request and peak RSS of the proxy process, and the ratios to the
  * floor; time to first byte for streams; then a 1,000-stream scale run and a
- * 1,000-model config. Every figure is the median of `--repeats` runs taken in
+ * 1,000-model config, one change at a time (keys on Redis among them), and
+ * one worker against two on the same port. Every figure is the median of `--repeats` runs taken in
  * turn across the targets. Writes bench/results/latest.md.
  */
 import { parseArgs } from "node:util";
 import { parse, stringify } from "yaml";
 import { type Process, spawnListening, spawnProxy } from "./proxy_process.ts";
+import { startRedis } from "../tests/support/redis.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -30,8 +33,10 @@ const { values } = parseArgs({
     "only-variants": { type: "boolean", default: false },
     variants: {
       type: "string",
-      default: "base,many,transforms,log,splitter,priced,keys10,keys,keys1000",
+      default: "base,many,transforms,log,splitter,priced,keys10,keys,keys1000,redis",
     },
+    /** Only the workers run. */
+    workers: { type: "boolean", default: false },
   },
 });
 const DURATION = Number(values.duration);
@@ -118,8 +123,8 @@ function pricedConfig(up: string): Record<string, unknown> {
 }
 
 /** `n` virtual keys with rpm, tpm and a budget (priced providers, so spend is counted). */
-function keysConfig(up: string, n: number): string {
-  const config = pricedConfig(up);
+function keysConfig(up: string, n: number, extra: Record<string, unknown> = {}): string {
+  const config = { ...pricedConfig(up), ...extra };
   config.keys = Array.from({ length: n }, (_, i) => ({
     name: `team-${i}`,
     key: `sy-bench-virtual-key-${i}`,
@@ -236,6 +241,12 @@ async function wrk(
   };
 }
 
+/** CPU time of this process's children that have exited (each wrk run, once it is done), in µs. */
+async function selfCpuMicros(): Promise<number> {
+  const fields = (await Deno.readTextFile("/proc/self/stat")).split(") ")[1].split(" ");
+  return (Number(fields[13]) + Number(fields[14])) * (1e6 / 100);
+}
+
 /** CPU time (user + system) of a process, in µs. */
 async function cpuMicros(pid: number): Promise<number> {
   const fields = (await Deno.readTextFile(`/proc/${pid}/stat`)).split(") ")[1].split(" ");
@@ -278,12 +289,19 @@ interface Row {
   peakMB: number | null;
 }
 
+/** One redis-server for the run, on the load generator's core, started when first wanted. */
+let redis: Awaited<ReturnType<typeof startRedis>> | undefined;
+async function benchRedis() {
+  return redis ??= await startRedis({ cpu: LOAD_CPU });
+}
+
 const rows: Row[] = [];
 const ttfbs: Record<string, Record<string, number>> = {};
 const upstream = await spawnListening([`${HERE}mock_upstream.ts`], { cpu: LOAD_CPU });
 const conns = values.conns.split(",").map(Number);
 const lines: string[] = [];
 if (values["only-variants"]) lines.push(...(await variants(upstream.url)));
+if (values.workers) lines.push(...(await workersRun(upstream.url)));
 
 /** One measured wrk run against a target. */
 async function measure(proc: Process | null, url: string, body: string, c: number, key?: string) {
@@ -301,7 +319,7 @@ async function measure(proc: Process | null, url: string, body: string, c: numbe
 // Every target runs at once (idle but for its turn), and each measurement goes round the targets
 // REPEATS times: this machine drifts by ±10–30% over minutes, and a ratio of two runs made
 // minutes apart measured the drift as much as the proxies. Medians of interleaved runs do not.
-const procs = values["only-variants"]
+const procs = values["only-variants"] || values.workers
   ? []
   : await Promise.all(TARGETS.map(async (t) => ({ target: t, proc: await t.start(upstream.url) })));
 try {
@@ -366,9 +384,51 @@ try {
 if (rows.length) lines.push(...mainTable());
 
 if (
-  !values["no-scale"] && !values["only-variants"] && TARGETS.some((t) => t.name === "switchyard")
+  !values["no-scale"] && !values["only-variants"] && !values.workers &&
+  TARGETS.some((t) => t.name === "switchyard")
 ) {
   lines.push("", ...(await scaleRun()), "", ...(await variants(upstream.url)));
+  lines.push("", ...(await workersRun(upstream.url)));
+}
+
+/**
+ * `server.workers: 1` against `2` on one port, keys on Redis, the proxy and wrk not pinned: with
+ * 2 cores, wrk, the mock upstream and redis-server (both on core 1) take their share of them.
+ */
+async function workersRun(up: string): Promise<string[]> {
+  const out = [
+    "Workers (100 keys on Redis, chat, 64 connections; the workers and wrk not pinned, the mock",
+    "upstream and redis-server on core 1 — on 2 cores they all share them):",
+    "",
+    "| server.workers | req/s | p50 ms | load generator CPU % |",
+    "|---:|---:|---:|---:|",
+  ];
+  const { url } = await benchRedis();
+  const body = chatBody("bench-gpt", false);
+  for (const workers of [1, 2]) {
+    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const port = listener.addr.port;
+    listener.close();
+    const config = parse(keysConfig(up, 100, { state: { url } }));
+    config.server = { ...config.server, workers };
+    await using _workers = await spawnProxy(stringify(config), { port });
+    const target = `http://127.0.0.1:${port}/v1/chat/completions`;
+    await wrk(target, body, 64, 2, VIRTUAL_KEY(100));
+    const runs = [];
+    for (let rep = 0; rep < REPEATS; rep++) {
+      const start = await selfCpuMicros();
+      const r = await wrk(target, body, 64, DURATION, VIRTUAL_KEY(100));
+      runs.push({ ...r, load: (await selfCpuMicros() - start) / (DURATION * 1e4) });
+    }
+    const [rps, p50, load] = [
+      median(runs.map((r) => r.rps)),
+      median(runs.map((r) => r.p50)),
+      median(runs.map((r) => r.load)),
+    ];
+    out.push(`| ${workers} | ${rps.toFixed(0)} | ${p50.toFixed(2)} | ${load.toFixed(0)} |`);
+    console.error(`workers ${workers}: ${rps.toFixed(0)} rps (median of ${REPEATS})`);
+  }
+  return out;
 }
 
 /** The main table: every target and scenario, with ratios to direct and the floor; then TTFB. */
@@ -519,6 +579,12 @@ async function variants(up: string): Promise<string[]> {
       () => Promise.resolve(keysConfig(up, n)),
       VIRTUAL_KEY(n),
     ]),
+    [
+      "redis",
+      "+ the 100 keys' state on Redis (redis-server on the load core)",
+      async () => keysConfig(up, 100, { state: { url: (await benchRedis()).url } }),
+      VIRTUAL_KEY(100),
+    ],
   ];
   const wanted = values.variants.split(",");
   const configs = await Promise.all(
@@ -552,6 +618,7 @@ async function variants(up: string): Promise<string[]> {
 }
 
 await upstream[Symbol.asyncDispose]();
+await redis?.[Symbol.asyncDispose]();
 const cpuModel = /model name\s+: (.+)/.exec(await Deno.readTextFile("/proc/cpuinfo"))?.[1] ??
   "unknown CPU";
 const header = `Run ${

@@ -137,7 +137,7 @@ export class Admission {
     return {
       headers: key.limited ? rateLimitHeaders(key, verdict.usage) : {},
       release: () => {
-        if (released) return;
+        if (released || verdict.slot === undefined) return;
         released = true;
         const done = this.store.release(key.account, verdict.slot!);
         if (done instanceof Promise) done.catch(() => {});

@@ -9,6 +9,7 @@
  * logged at most once a minute. Never a crash, never a hang.
  */
 import { ProxyError } from "../errors.ts";
+import { TICK_MS, watch } from "../watchdog.ts";
 import { MemoryAnswers, MemoryCompanions, MemoryLimits } from "./memory.ts";
 import type {
   AnswerStore,
@@ -39,23 +40,34 @@ export class Guard {
     this.#timeoutMs = options.timeoutMs;
   }
 
-  /** `op`'s answer, or StoreDown after the deadline or on its failure. */
-  async run<T>(op: () => Awaitable<T>): Promise<T> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new StoreDown(`no answer within ${this.#timeoutMs} ms`)),
-        this.#timeoutMs,
-      );
+  /**
+   * `op`'s answer, or StoreDown on its failure or once `timeout_ms` has passed (checked on the
+   * shared ticker, so a deadline costs no timer of its own and fires within `timeout_ms`).
+   */
+  run<T>(op: () => Awaitable<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const deadline = Date.now() + Math.max(0, this.#timeoutMs - TICK_MS);
+      let settled = false;
+      const fail = (err: unknown) => {
+        settled = true;
+        stop();
+        this.options.onError(err);
+        reject(
+          err instanceof StoreDown ? err : new StoreDown((err as Error)?.message ?? String(err)),
+        );
+      };
+      const stop = watch((now) => {
+        if (!settled && now >= deadline) {
+          fail(new StoreDown(`no answer within ${this.#timeoutMs} ms`));
+        }
+      });
+      Promise.resolve().then(op).then((value) => {
+        if (settled) return;
+        settled = true;
+        stop();
+        resolve(value);
+      }, (err) => settled || fail(err));
     });
-    try {
-      return await Promise.race([op(), late]);
-    } catch (err) {
-      this.options.onError(err);
-      throw err instanceof StoreDown ? err : new StoreDown((err as Error)?.message ?? String(err));
-    } finally {
-      clearTimeout(timer);
-    }
   }
 
   /** `op`'s answer, or `fallback`'s when the store is down. */
@@ -80,19 +92,62 @@ const limited = (l: Limits) =>
   l.rpm !== undefined || l.tpm !== undefined || l.maxParallel !== undefined ||
   l.budgetUsd !== undefined;
 
+/** A charge as written to the store: its id makes a second write of it a no-op. */
+type Charge = [
+  id: string,
+  tokens: number,
+  usd: number,
+  now: number,
+  period: number,
+  chargeId: string,
+];
+
+/**
+ * One charge per caller and period for what came in since the last write, at
+ * the latest moment among them (tokens enter the window up to WRITE_EVERY_MS
+ * late), each with the id that makes writing it again harmless.
+ */
+function merged(fresh: [string, number, number, number, number][]): Charge[] {
+  const by = new Map<string, Charge>();
+  for (const [id, tokens, usd, now, period] of fresh) {
+    const at = `${id}\n${period}`;
+    const c = by.get(at);
+    if (!c) by.set(at, [id, tokens, usd, now, period, crypto.randomUUID()]);
+    else {
+      c[1] += tokens;
+      c[2] += usd;
+      c[3] = Math.max(c[3], now);
+    }
+  }
+  return [...by.values()];
+}
+
+/** How often charges and given-back slots are written, together (one write to the socket). */
+const WRITE_EVERY_MS = 10;
+/** How often, while the store is down, writing is tried again. */
+const RETRY_EVERY_MS = 1000;
+
+/**
+ * Limits on a shared store, with what happens after an answer — charges and
+ * slots given back — written behind: gathered, then sent together every
+ * `WRITE_EVERY_MS`, so a request costs the store one round trip (admission)
+ * and its writes cost almost nothing each. A charge that could not be
+ * written stays queued, in order, and is tried again until the store takes it.
+ */
 export class GuardedLimits implements LimitStore {
   readonly #local = new MemoryLimits();
   /** Slots taken in this process's memory while the store was down. */
   readonly #localSlots = new Set<string>();
-  /** Charges not written yet, oldest first. */
-  readonly #pending: [string, number, number, number, number, string][] = [];
-  #flushing = false;
-  readonly #flusher: ReturnType<typeof setInterval>;
+  /** Charges made since the last write, as they came. */
+  #fresh: [string, number, number, number, number][] = [];
+  /** Charges that did not land, one per caller and period, oldest first: tried again as they are. */
+  #charges: Charge[] = [];
+  #releases: [string, string][] = [];
+  #writing: Promise<void> | undefined;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #down = false;
 
-  constructor(readonly store: LimitStore, readonly guard: Guard) {
-    this.#flusher = setInterval(() => this.#flush(), 1000);
-    Deno.unrefTimer(this.#flusher as unknown as number);
-  }
+  constructor(readonly store: LimitStore, readonly guard: Guard) {}
 
   async admit(
     id: string,
@@ -119,36 +174,18 @@ export class GuardedLimits implements LimitStore {
     }
   }
 
-  async release(id: string, slot: string): Promise<void> {
+  release(id: string, slot: string): void {
     if (this.#localSlots.delete(slot)) return this.#local.release(id, slot);
-    // A slot the store holds and cannot be told of now lapses with its lease.
-    await this.guard.run(() => this.store.release(id, slot)).catch(() => {});
+    // A slot the store holds and cannot be told of lapses with its lease.
+    this.#releases.push([id, slot]);
+    this.#schedule();
   }
 
-  async charge(
-    id: string,
-    tokens: number,
-    usd: number,
-    now: number,
-    period: number,
-  ): Promise<void> {
+  charge(id: string, tokens: number, usd: number, now: number, period: number): void {
     // Counted here too: while the store is down, this process's view is what admits.
     this.#local.charge(id, tokens, usd, now, period);
-    // One id for every try: a charge that timed out but landed is not charged again.
-    const charge: [string, number, number, number, number, string] = [
-      id,
-      tokens,
-      usd,
-      now,
-      period,
-      crypto.randomUUID(),
-    ];
-    if (this.#pending.length > 0) return void this.#pending.push(charge);
-    try {
-      await this.guard.run(() => this.store.charge(...charge));
-    } catch {
-      this.#pending.push(charge);
-    }
+    this.#fresh.push([id, tokens, usd, now, period]);
+    this.#schedule();
   }
 
   usage(id: string, now: number, period: number): Promise<Usage> {
@@ -158,39 +195,55 @@ export class GuardedLimits implements LimitStore {
     );
   }
 
-  /** Writes what was kept back, in order, as soon as the store takes it. */
-  async #flush(): Promise<void> {
-    if (this.#flushing || this.#pending.length === 0) return;
-    this.#flushing = true;
-    try {
-      while (this.#pending.length > 0) {
-        const charge = this.#pending[0];
-        await this.guard.run(() => this.store.charge(...charge));
-        this.#pending.shift();
-      }
-    } catch {
-      // Still down: the next tick tries again.
-    } finally {
-      this.#flushing = false;
-    }
+  #schedule(): void {
+    if (this.#timer !== undefined || this.#writing) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.#writing = this.#write().finally(() => {
+        this.#writing = undefined;
+        if (this.pending > 0 || this.#releases.length > 0) this.#schedule();
+      });
+    }, this.#down ? RETRY_EVERY_MS : WRITE_EVERY_MS);
   }
 
-  /** Every kept charge written (or the store still down after `ms`). */
+  /** Sends every queued write at once; keeps the charges that did not land, in order. */
+  async #write(): Promise<void> {
+    const charges = [...this.#charges, ...merged(this.#fresh)];
+    const releases = this.#releases;
+    this.#fresh = [];
+    this.#charges = [];
+    this.#releases = [];
+    const written = await this.guard.run(() =>
+      Promise.allSettled([
+        ...charges.map((c) => this.store.charge(...c)),
+        ...releases.map(([id, slot]) => this.store.release(id, slot)),
+      ])
+    ).catch(() => null);
+    const failed = charges.filter((_, i) => written?.[i].status !== "fulfilled");
+    const refused = written?.find((w) => w.status === "rejected");
+    if (refused) this.guard.options.onError(refused.reason);
+    this.#down = failed.length > 0;
+    if (failed.length > 0) this.#charges = [...failed, ...this.#charges];
+  }
+
+  /** Every queued charge written (or the store still down after `ms`). */
   async drain(ms = 5000): Promise<void> {
     const until = Date.now() + ms;
-    while (this.#pending.length > 0 && Date.now() < until) {
-      await this.#flush();
-      if (this.#pending.length > 0) await new Promise((r) => setTimeout(r, 100));
+    while (this.pending > 0 && Date.now() < until) {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+      await (this.#writing ?? this.#write());
+      if (this.pending > 0) await new Promise((r) => setTimeout(r, 100));
     }
   }
 
-  /** How many charges wait for the store. */
+  /** How many charges wait to be written. */
   get pending(): number {
-    return this.#pending.length;
+    return this.#charges.length + this.#fresh.length;
   }
 
   close(): void {
-    clearInterval(this.#flusher);
+    clearTimeout(this.#timer);
   }
 }
 

@@ -177,7 +177,10 @@ export class RedisLimits implements LimitStore {
     slot: boolean,
   ): Promise<Verdict> {
     const member = unique();
-    const r = await this.#scripts.run(ADMIT, this.#keys(id, period), [
+    // A slot is a lease to renew and a write to give back: taken only where it is a limit.
+    slot &&= limits.maxParallel !== undefined;
+    const keys = this.#keys(id, period);
+    const r = await this.#scripts.run(ADMIT, keys, [
       now,
       limits.rpm ?? -1,
       limits.tpm ?? -1,
@@ -191,7 +194,7 @@ export class RedisLimits implements LimitStore {
     if (Number(r[0]) === 0) {
       return { admitted: false, limit: r[1] as LimitName, retryAfterMs: Number(r[2]) };
     }
-    if (slot) this.#held.set(member, this.#keys(id, period)[3]);
+    if (slot) this.#held.set(member, keys[3]);
     return {
       admitted: true,
       slot: slot ? member : undefined,

@@ -42,9 +42,13 @@ async function answers(port: number, tries = 200): Promise<boolean> {
   return false;
 }
 
-function spawn(port: number): Deno.ChildProcess {
-  return new Deno.Command("redis-server", {
-    args: ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+function spawn(port: number, cpu?: number): Deno.ChildProcess {
+  const args = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"];
+  const [command, ...rest] = cpu === undefined
+    ? ["redis-server", ...args]
+    : ["taskset", "-c", String(cpu), "redis-server", ...args];
+  return new Deno.Command(command, {
+    args: rest,
     stdout: "null",
     stderr: "null",
   }).spawn();
@@ -52,15 +56,16 @@ function spawn(port: number): Deno.ChildProcess {
 
 let prefixes = 0;
 
-export async function startRedis(): Promise<TestRedis> {
+/** `cpu`: pinned to that core (the benchmark keeps it off the proxy's). */
+export async function startRedis({ cpu }: { cpu?: number } = {}): Promise<TestRedis> {
   let port = freePort();
-  let child = spawn(port);
+  let child = spawn(port, cpu);
   while (!await answers(port, 100)) {
     // The port was taken in between: another one.
     child.kill("SIGKILL");
     await child.status;
     port = freePort();
-    child = spawn(port);
+    child = spawn(port, cpu);
   }
   const stop = async () => {
     try {
@@ -82,7 +87,7 @@ export async function startRedis(): Promise<TestRedis> {
     pause: () => child.kill("SIGSTOP"),
     resume: () => child.kill("SIGCONT"),
     async restart() {
-      child = spawn(port);
+      child = spawn(port, cpu);
       if (!await answers(port)) throw new Error(`redis-server did not start again on ${port}`);
     },
     [Symbol.asyncDispose]: stop,
