@@ -96,12 +96,15 @@ export function createRuntime(
     );
   });
   const { cooldowns, limits } = state;
+  const stats = new DeploymentStats();
+  // Only the strategies that read them need other instances' counts.
+  if (["latency", "least_busy"].includes(config.routing.strategy)) state.shareRouteStats(stats);
   const router = new Router({
     settings: config.routing,
     cooldowns: new Cooldowns(config.routing.cooldown, cooldowns),
     maxResponseBytes,
     limits: new DeploymentLimits(limits, clock),
-    stats: new DeploymentStats(),
+    stats,
   });
   const models = new ModelTable(
     config.models,

@@ -12,9 +12,21 @@ import {
   SqliteLimits,
   SqliteState,
 } from "./sqlite.ts";
-import type { AnswerStore, CompanionStore, CooldownStore, LimitStore } from "./types.ts";
+import type {
+  AnswerStore,
+  CompanionStore,
+  CooldownStore,
+  LimitStore,
+  SharedRouteStats,
+} from "./types.ts";
 import { Guard, GuardedAnswers, GuardedCompanions, GuardedLimits } from "./guard.ts";
-import { RedisAnswers, RedisCompanions, RedisCooldowns, RedisLimits } from "./redis.ts";
+import {
+  RedisAnswers,
+  RedisCompanions,
+  RedisCooldowns,
+  RedisLimits,
+  RedisRouteStats,
+} from "./redis.ts";
 import { connectRedis } from "./redis_connection.ts";
 
 export interface State {
@@ -25,6 +37,8 @@ export interface State {
   answers(ttlMs: number, maxEntries: number): AnswerStore;
   /** True when every instance on the same URL and prefix shares it. */
   shared: boolean;
+  /** Exchanges `stats` with the other instances, on a shared store (else nothing to do). */
+  shareRouteStats(stats: SharedRouteStats): void;
   /** Charges not written to the store yet (it was down). */
   pending(): number;
   /** Resolves once the store answers (or after a few seconds: a start never waits on it for long). */
@@ -51,6 +65,7 @@ export function openState(
       companions: new SqliteCompanions(file),
       answers: (ttlMs, max) => new SqliteAnswers(file, ttlMs, max),
       shared: false,
+      shareRouteStats: () => {},
       pending: () => 0,
       ready: () => Promise.resolve(),
       close: () => Promise.resolve(file.close()),
@@ -62,6 +77,7 @@ export function openState(
     companions: new MemoryCompanions(),
     answers: (ttlMs, max) => new MemoryAnswers(ttlMs, max),
     shared: false,
+    shareRouteStats: () => {},
     pending: () => 0,
     ready: () => Promise.resolve(),
     close: () => Promise.resolve(),
@@ -79,6 +95,7 @@ function openRedis(
   const store = new RedisLimits(redis, prefix);
   const limits = new GuardedLimits(store, guard);
   const cooldowns = new RedisCooldowns(redis, prefix, guard, clock);
+  const routeStats = new RedisRouteStats(redis, prefix, guard);
   return {
     cooldowns,
     limits,
@@ -86,6 +103,7 @@ function openRedis(
     answers: (ttlMs, max) =>
       new GuardedAnswers(new RedisAnswers(redis, prefix, ttlMs), guard, ttlMs, max),
     shared: true,
+    shareRouteStats: (stats) => routeStats.share(stats),
     pending: () => limits.pending,
     async ready() {
       if (await redis.ready(CONNECT_WAIT_MS)) await cooldowns.pull().catch(() => {});
@@ -95,6 +113,7 @@ function openRedis(
       limits.close();
       store.close();
       cooldowns.close();
+      routeStats.close();
       await redis.close();
     },
   };

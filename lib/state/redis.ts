@@ -16,6 +16,8 @@ import type {
   LimitName,
   Limits,
   LimitStore,
+  RouteStats,
+  SharedRouteStats,
   Usage,
   Verdict,
 } from "./types.ts";
@@ -322,6 +324,68 @@ export class RedisCooldowns implements CooldownStore {
 
   close(): void {
     clearInterval(this.#sync);
+  }
+}
+
+/**
+ * Routing statistics exchanged every `SYNC_MS`: each instance publishes its
+ * own under its id (lapsing when it stops), and takes every other's, in
+ * flight added up and latency averaged — off the request's path.
+ */
+export class RedisRouteStats {
+  readonly #id = crypto.randomUUID();
+  readonly #registry: string;
+  #timer: ReturnType<typeof setInterval> | undefined;
+
+  constructor(readonly redis: RedisCommands, readonly prefix: string, readonly guard: Guard) {
+    this.#registry = `${prefix}route_stats`;
+  }
+
+  share(stats: SharedRouteStats): void {
+    this.#timer = setInterval(() => this.exchange(stats).catch(() => {}), SYNC_MS);
+    Deno.unrefTimer(this.#timer as unknown as number);
+  }
+
+  async exchange(stats: SharedRouteStats): Promise<void> {
+    const now = Date.now();
+    const lapse = SYNC_MS * 8;
+    const own = JSON.stringify([...stats.own()]);
+    const [, , , ids] = await this.guard.run(() =>
+      Promise.all([
+        this.redis.send(["SET", `${this.#registry}:${this.#id}`, own, "PX", lapse]),
+        this.redis.send(["ZADD", this.#registry, now, this.#id]),
+        this.redis.send(["ZREMRANGEBYSCORE", this.#registry, "-inf", now - lapse]),
+        this.redis.send(["ZRANGEBYSCORE", this.#registry, now - lapse, "+inf"]),
+      ])
+    ) as [unknown, unknown, unknown, string[]];
+    const others = ids.filter((id) => id !== this.#id);
+    const texts = others.length === 0
+      ? []
+      : await this.guard.run(() =>
+        this.redis.send(["MGET", ...others.map((id) => `${this.#registry}:${id}`)])
+      ) as (string | null)[];
+    const view: RouteStats = new Map();
+    const heard = new Map<string, number>();
+    for (const text of texts) {
+      if (text === null) continue;
+      for (
+        const [id, s] of JSON.parse(text) as [string, { inFlight: number; latencyMs?: number }][]
+      ) {
+        const v = view.get(id) ?? { inFlight: 0 };
+        v.inFlight += s.inFlight;
+        if (s.latencyMs !== undefined) {
+          const n = (heard.get(id) ?? 0) + 1;
+          heard.set(id, n);
+          v.latencyMs = (v.latencyMs ?? 0) + (s.latencyMs - (v.latencyMs ?? 0)) / n;
+        }
+        view.set(id, v);
+      }
+    }
+    stats.peers(view);
+  }
+
+  close(): void {
+    clearInterval(this.#timer);
   }
 }
 

@@ -113,3 +113,14 @@ export interface LimitStore {
   ): Awaitable<void>;
   usage(id: string, now: number, periodStart: number): Awaitable<Usage>;
 }
+
+/** One instance's routing statistics, per deployment: answers in flight, average time to first byte. */
+export type RouteStats = Map<string, { inFlight: number; latencyMs?: number }>;
+
+/** Routing statistics a shared store exchanges between instances (SPEC §12). */
+export interface SharedRouteStats {
+  /** This instance's own, to publish. */
+  own(): RouteStats;
+  /** Every other instance's, added up (in flight) and averaged (latency). */
+  peers(view: RouteStats): void;
+}

@@ -11,7 +11,7 @@ import { assert, assertEquals, assertMatch } from "../support/assert.ts";
 import { serve, tempDir } from "../support/cli.ts";
 import { startProxy, type TestProxy } from "../support/proxy.ts";
 import { startRedis, type TestRedis } from "../support/redis.ts";
-import { fakeUpstream, type Received } from "../support/upstream.ts";
+import { fakeUpstream, gate, type Received } from "../support/upstream.ts";
 import { jsonResponse, openAIChatJSON } from "../support/wire.ts";
 
 type Json = Record<string, unknown>;
@@ -364,5 +364,43 @@ Deno.test("server.workers: 2 on one port share the Redis limits, and SIGTERM dra
     const code = (await supervisor.child.status).code;
     assertEquals(code, 0, await supervisor.output());
     assertMatch(await supervisor.output(), /draining 2 workers[^]*stopped\n$/);
+  }
+});
+
+Deno.test("least_busy on one Redis: a deployment busy on one proxy is passed over by the other", async () => {
+  await using redis = await startRedis();
+  const held = gate();
+  await using up = upstream((r) =>
+    JSON.stringify(r.json).includes("hold") ? held.promise : undefined
+  );
+  const cfg = {
+    ...config(redis, redis.prefix(), up.url, []),
+    models: { "gpt-4o": ["oa/a", "oa/b"], "only-a": ["oa/a"] },
+    routing: { strategy: "least_busy" },
+  };
+  const [one, two] = await proxies(2, cfg);
+  const holding = Array.from({ length: 3 }, () =>
+    fetch(`${one.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${ADMIN}` },
+      body: JSON.stringify({ model: "only-a", messages: [{ role: "user", content: "hold" }] }),
+    }).then((r) => r.text()));
+  try {
+    await until("three held at a", () => Promise.resolve(up.seen.open === 3));
+    // Without one's counts, two would pick a or b at random; with them, b while a is busy.
+    const picked = async () => {
+      await chat(two.url, ADMIN, `probe ${up.received.length}`);
+      return up.received.at(-1)!.json.model;
+    };
+    const tenInARow = async () => {
+      for (let i = 0; i < 10; i++) if (await picked() !== "b") return false;
+      return true;
+    };
+    await until("one's counts seen by two", tenInARow);
+    for (let i = 0; i < 20; i++) assertEquals(await picked(), "b");
+  } finally {
+    held.open();
+    await Promise.all(holding);
+    await closeAll([one, two]);
   }
 });
