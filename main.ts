@@ -12,6 +12,7 @@ import { loadPlugins } from "./lib/plugins/load.ts";
 import { newKey } from "./lib/keys/new_key.ts";
 import { createRuntime } from "./lib/runtime.ts";
 import { serve } from "./lib/server/serve.ts";
+import { configDigest } from "./lib/server/live.ts";
 import { supervise, WORKER_ENV, workerCount } from "./lib/server/workers.ts";
 
 const HELP = `switchyard ${denoJson.version} — an LLM API proxy for OpenAI and Anthropic clients
@@ -116,6 +117,8 @@ async function main(argv: string[]): Promise<number> {
         worker ? `, worker ${Deno.env.get(WORKER_ENV)}` : ""
       }`,
       reusePort: worker,
+      source: { path, overrides: { host: values.host, port } },
+      sha256: await configDigest(path, config),
     });
     return 0;
   } catch (err) {

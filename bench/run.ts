@@ -37,6 +37,8 @@ const { values } = parseArgs({
     },
     /** Only the workers run. */
     workers: { type: "boolean", default: false },
+    /** Only the reload run. */
+    reload: { type: "boolean", default: false },
   },
 });
 const DURATION = Number(values.duration);
@@ -302,6 +304,7 @@ const conns = values.conns.split(",").map(Number);
 const lines: string[] = [];
 if (values["only-variants"]) lines.push(...(await variants(upstream.url)));
 if (values.workers) lines.push(...(await workersRun(upstream.url)));
+if (values.reload) lines.push(...(await reloadRun(upstream.url)));
 
 /** One measured wrk run against a target. */
 async function measure(proc: Process | null, url: string, body: string, c: number, key?: string) {
@@ -319,7 +322,7 @@ async function measure(proc: Process | null, url: string, body: string, c: numbe
 // Every target runs at once (idle but for its turn), and each measurement goes round the targets
 // REPEATS times: this machine drifts by ±10–30% over minutes, and a ratio of two runs made
 // minutes apart measured the drift as much as the proxies. Medians of interleaved runs do not.
-const procs = values["only-variants"] || values.workers
+const procs = values["only-variants"] || values.workers || values.reload
   ? []
   : await Promise.all(TARGETS.map(async (t) => ({ target: t, proc: await t.start(upstream.url) })));
 try {
@@ -384,11 +387,44 @@ try {
 if (rows.length) lines.push(...mainTable());
 
 if (
-  !values["no-scale"] && !values["only-variants"] && !values.workers &&
+  !values["no-scale"] && !values["only-variants"] && !values.workers && !values.reload &&
   TARGETS.some((t) => t.name === "switchyard")
 ) {
   lines.push("", ...(await scaleRun()), "", ...(await variants(upstream.url)));
   lines.push("", ...(await workersRun(upstream.url)));
+  lines.push("", ...(await reloadRun(upstream.url)));
+}
+
+/** The base config under wrk's load, reloaded (SIGHUP) every 100 ms: what a reload costs, and that nothing fails. */
+async function reloadRun(up: string): Promise<string[]> {
+  const body = chatBody("bench-gpt", false);
+  const out = [
+    `Reloads under load (chat, 16 connections, ${DURATION} s; SIGHUP every 100 ms, the config file unchanged):`,
+    "",
+    "| reloading | req/s | p50 ms | p99 ms | errors | reloads |",
+    "|---|---:|---:|---:|---:|---:|",
+  ];
+  for (const reloading of [false, true]) {
+    await using proc = await spawnProxy(switchyardConfig(up), { cpu: PROXY_CPU });
+    const url = proc.url + "/v1/chat/completions";
+    await wrk(url, body, 16, 1, KEY);
+    let reloads = 0;
+    const timer = reloading
+      ? setInterval(() => {
+        Deno.kill(proc.pid, "SIGHUP");
+        reloads++;
+      }, 100)
+      : undefined;
+    const r = await wrk(url, body, 16, DURATION, KEY);
+    clearInterval(timer);
+    out.push(
+      `| ${reloading ? "yes" : "no"} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(2)} | ${
+        r.p99.toFixed(2)
+      } | ${r.errors} | ${reloads} |`,
+    );
+    console.error(`reload run (${reloading}): ${r.rps.toFixed(0)} rps, errors ${r.errors}`);
+  }
+  return out;
 }
 
 /**

@@ -7,7 +7,7 @@ import type { Config } from "./config/schema.ts";
 import { ConfigError } from "./config/load.ts";
 import { Logger } from "./observe/log.ts";
 import { FileLog } from "./observe/file_log.ts";
-import { Metrics } from "./observe/metrics.ts";
+import { Metrics, type MetricsSources } from "./observe/metrics.ts";
 import { Recorder } from "./observe/recorder.ts";
 import { Redactor } from "./observe/redact.ts";
 import { checkedProvider, providerTypes } from "./providers/registry.ts";
@@ -29,6 +29,7 @@ import { nowAndThen } from "./observe/now_and_then.ts";
 import type { AnswerStore, CooldownStore, LimitStore } from "./state/types.ts";
 import { HeaderPolicy } from "./transforms/headers.ts";
 import { Transforms } from "./transforms/transforms.ts";
+import type { Live } from "./server/live.ts";
 
 export interface Runtime {
   config: Config;
@@ -61,6 +62,12 @@ export interface Runtime {
   cache?: AnswerStore;
   /** The state stores (`state.url`), closed at shutdown. */
   state: State;
+  /** What `latency` and `least_busy` go by. */
+  stats: DeploymentStats;
+  /** Requests begun on this runtime and not yet finished: a reload lets them end on it. */
+  open: number;
+  /** The reloadable config serving it (the admin routes reload and show it). */
+  live?: Live;
 }
 
 /**
@@ -70,6 +77,8 @@ export interface Runtime {
 export interface RuntimeOptions {
   /** The clock limits are counted by (default: the system's). */
   clock?: () => number;
+  /** What a reload keeps from the runtime it replaces: its state, routing statistics and counters. */
+  carry?: Runtime;
 }
 
 export function createRuntime(
@@ -77,7 +86,8 @@ export function createRuntime(
   plugins: readonly Plugin[] = [],
   options: RuntimeOptions = {},
 ): Runtime {
-  const clock = options.clock ?? Date.now;
+  const carried = options.carry;
+  const clock = options.clock ?? carried?.clock ?? Date.now;
   const secrets = [
     ...config.server.api_keys,
     ...config.keys.flatMap((k) => (k.key ? [k.key] : [])),
@@ -89,14 +99,14 @@ export function createRuntime(
   const providers = buildProviders(config, plugins, redactor.text, maxResponseBytes);
   const logger = new Logger(config.log.level, redactor.text);
   const stateWarning = nowAndThen((message) => logger.error(message));
-  const state = openState(config.state, clock, (err) => {
+  const state = carried?.state ?? openState(config.state, clock, (err) => {
     metrics.stateError();
     stateWarning(
       `state store (${redactor.text(config.state.url)}): ${(err as Error)?.message ?? err}`,
     );
   });
   const { cooldowns, limits } = state;
-  const stats = new DeploymentStats();
+  const stats = carried?.stats ?? new DeploymentStats();
   // Only the strategies that read them need other instances' counts.
   if (["latency", "least_busy"].includes(config.routing.strategy)) state.shareRouteStats(stats);
   const router = new Router({
@@ -112,7 +122,7 @@ export function createRuntime(
     (d, api) => canServe(api, d.provider.apis, config.routing.translate),
     config.routing.strategy !== "priority",
   );
-  const metrics = new Metrics({
+  const sources: MetricsSources = {
     cooldowns: () => cooldowns.active(),
     pendingCharges: () => state.pending(),
     knownRoute: isRoute,
@@ -122,7 +132,11 @@ export function createRuntime(
         const report = await admission.report(k);
         return { key: k.name, spendUsd: report.spend_usd, budgetUsd: k.budget?.usd ?? null };
       })),
-  }, config.server.api_keys.length > 0 || config.keys.length > 0);
+  };
+  // Counters carry across a reload; whether they have a key label is decided at the first load.
+  const metrics = carried?.metrics ??
+    new Metrics(sources, config.server.api_keys.length > 0 || config.keys.length > 0);
+  metrics.sources = sources;
   const keys = new KeyTable(config.server.api_keys, config.keys);
   const admission = new Admission(limits, clock, (key, limit) => metrics.rateLimited(key, limit));
   const file = config.log.dir === "" ? null : new FileLog({
@@ -175,6 +189,8 @@ export function createRuntime(
         ? state.answers(config.cache.ttl_s * 1000, config.cache.max_entries)
         : new MemoryAnswers(config.cache.ttl_s * 1000, config.cache.max_entries)),
     state,
+    stats,
+    open: 0,
   };
 }
 

@@ -258,11 +258,14 @@ function unsetKeys(unset: Unset[]): Problem[] {
 
 const LOOPBACK = /^(localhost|127\.\d+\.\d+\.\d+|::1|\[::1\])$/i;
 
+/** True for a listen address only this machine reaches. */
+export const isLoopback = (host: string) => LOOPBACK.test(host);
+
 /** A listener others can reach, with no key at all, spends the provider keys of whoever runs it. */
 function exposure(config: Config): Problem[] {
   const { host, api_keys, allow_unauthenticated } = config.server;
   const keyed = api_keys.length > 0 || config.keys.length > 0;
-  if (allow_unauthenticated || keyed || LOOPBACK.test(host)) return [];
+  if (allow_unauthenticated || keyed || isLoopback(host)) return [];
   return [{
     path: ["server", "host"],
     message:

@@ -32,6 +32,8 @@ const serverSchema = z.strictObject({
   max_connections: num().pipe(z.number().int().min(1)).default(10000),
   /** Processes serving the same port; `auto`: one per core. */
   workers: z.union([z.literal("auto"), num().pipe(z.number().int().min(1))]).default(1),
+  /** Reload when the config file (or a plugin it lists) changes. */
+  watch: bool().default(false),
 });
 
 /** Where state lives (SPEC §12): this process, a SQLite file, or Redis shared by every instance. */

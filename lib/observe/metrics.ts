@@ -39,6 +39,8 @@ export class Metrics {
   readonly #fallbacks;
   readonly #rateLimited;
   readonly #stateErrors;
+  readonly #reloads;
+  #loadedAt = 0;
   readonly #models = new Set<string>();
   /** The keys' spend as of the last scrape (read before rendering: the store may be remote). */
   #spend: { key: string; spendUsd: number; budgetUsd: number | null }[] = [];
@@ -48,7 +50,8 @@ export class Metrics {
   readonly #keyed: boolean;
 
   /** `keyed`: keys are configured, so requests, tokens and cost carry a `key` label. */
-  constructor(readonly sources: MetricsSources, keyed = false) {
+  /** `sources` may be replaced (a reload); the counters stay. */
+  constructor(public sources: MetricsSources, keyed = false) {
     this.#keyed = keyed;
     const cooldowns = () => this.#cooling;
     const r = this.#registry;
@@ -120,12 +123,23 @@ export class Metrics {
         [],
       ),
     );
+    this.#reloads = r.add(
+      new Counter("switchyard_config_reloads_total", "Config reloads by result", ["result"]),
+    );
+    r.add(
+      new Gauge(
+        "switchyard_config_loaded_timestamp_seconds",
+        "When the running config was loaded, Unix seconds",
+        [],
+        () => [[[], this.#loadedAt / 1000]],
+      ),
+    );
     r.add(
       new Gauge(
         "switchyard_state_pending_charges",
         "Charges made while the state store was down, to be written once it answers",
         [],
-        () => [[[], sources.pendingCharges()]],
+        () => [[[], this.sources.pendingCharges()]],
       ),
     );
     r.add(
@@ -232,6 +246,16 @@ export class Metrics {
   /** Counts one request refused for `limit` (`deployment` when every deployment was at its own). */
   rateLimited(key: string, limit: string): void {
     this.#rateLimited.inc([key, limit]);
+  }
+
+  /** Counts one reload (the first load is not one). */
+  configReload(result: "ok" | "error"): void {
+    this.#reloads.inc([result]);
+  }
+
+  /** When the running config was loaded (epoch ms). */
+  configLoaded(at: number): void {
+    this.#loadedAt = at;
   }
 
   /** Counts one failed or late state store operation. */

@@ -24,9 +24,22 @@ function embeddedFor(entry: string): string | null {
   return compiled && name ? new URL(`./plugins/${name}`, Deno.mainModule).href : null;
 }
 
+/**
+ * A local file's specifier with its modification time: a reload imports a
+ * changed file anew (a module is cached by its URL), an unchanged one not.
+ */
+function versioned(specifier: string): string {
+  if (!specifier.startsWith("file:")) return specifier;
+  try {
+    return `${specifier}?v=${Deno.statSync(new URL(specifier)).mtime?.getTime() ?? 0}`;
+  } catch {
+    return specifier;
+  }
+}
+
 async function importPlugin(entry: string): Promise<unknown> {
   try {
-    return await import(specifierFor(entry));
+    return await import(versioned(specifierFor(entry)));
   } catch (err) {
     const embedded = embeddedFor(entry);
     const missing = /Module not found|No such file|not found/i.test((err as Error).message);

@@ -10,6 +10,7 @@ import type { Endpoint, Exchange, Next } from "./exchange.ts";
 import { health, ready } from "./handlers/health.ts";
 import { metrics } from "./handlers/metrics.ts";
 import { listKeys, showKey } from "./handlers/keys.ts";
+import { reload, showConfig } from "./handlers/admin.ts";
 import { listModels } from "./handlers/models.ts";
 import { root } from "./handlers/root.ts";
 import { modelPipeline, requestPipeline } from "./pipeline.ts";
@@ -56,6 +57,8 @@ const ROUTES = new Map<string, Route>([
     admin: true,
   }],
   ["/admin/keys", { format: "openai", methods: { GET: listKeys }, admin: true }],
+  ["/admin/reload", { format: "openai", methods: { POST: reload }, admin: true }],
+  ["/admin/config", { format: "openai", methods: { GET: showConfig }, admin: true }],
   // Claude Code probes `HEAD /` before its first request.
   ["/", { format: "openai", methods: { GET: root }, public: true }],
 ]);

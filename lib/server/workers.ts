@@ -65,6 +65,14 @@ export async function supervise(count: number, log: (line: string) => void): Pro
   };
   for (let n = 1; n <= count; n++) spawn(n);
   log(`switchyard: ${count} workers on one port`);
+  // A reload is each worker's own: the signal is passed on.
+  Deno.addSignalListener("SIGHUP", () => {
+    for (const child of running.values()) {
+      try {
+        child.kill("SIGHUP");
+      } catch { /* gone: it is being started again */ }
+    }
+  });
   const signals: Deno.Signal[] = ["SIGTERM", "SIGINT"];
   const signal = await new Promise<Deno.Signal>((resolve) => {
     for (const s of signals) Deno.addSignalListener(s, () => resolve(s));

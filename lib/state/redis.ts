@@ -341,7 +341,9 @@ export class RedisRouteStats {
     this.#registry = `${prefix}route_stats`;
   }
 
+  /** Starts exchanging `stats` (once: a reload that asks again changes nothing). */
   share(stats: SharedRouteStats): void {
+    if (this.#timer !== undefined) return;
     this.#timer = setInterval(() => this.exchange(stats).catch(() => {}), SYNC_MS);
     Deno.unrefTimer(this.#timer as unknown as number);
   }

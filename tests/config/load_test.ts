@@ -50,6 +50,7 @@ Deno.test("defaults fill what the file leaves out", () => {
     keepalive_s: 75,
     max_connections: 10000,
     workers: 1,
+    watch: false,
   });
   assertEquals(c.state, {
     url: "memory:",

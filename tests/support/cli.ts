@@ -39,39 +39,38 @@ export async function run(args: string[], options: RunOptions = {}) {
 }
 
 /**
- * Starts the proxy as a process and waits for its listening line; `lines(re, n)` waits until
- * stdout has said `re` `n` times; `output()` has stdout and stderr once it exits.
+ * Starts the proxy as a process and waits for its listening line; `said(re, n)` waits until
+ * it has said `re` `n` times (stdout or stderr); `output()` has both once it exits.
  */
 export async function serve(args: string[], options: RunOptions = {}) {
   const child = cli(["--port", "0", ...args], options).spawn();
-  const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
   let seen = "";
-  let ended = false;
+  let open = 2;
   const heard: (() => void)[] = [];
-  // Keep draining both pipes so the child never blocks on a full one.
-  const stdout = (async () => {
-    for (let r = await lines.read(); !r.done; r = await lines.read()) {
-      seen += r.value;
-      heard.splice(0).forEach((wake) => wake());
+  const wake = () => heard.splice(0).forEach((w) => w());
+  // Both pipes drained as they come, so the child never blocks on a full one.
+  const drain = async (pipe: ReadableStream<Uint8Array>) => {
+    for await (const text of pipe.pipeThrough(new TextDecoderStream())) {
+      seen += text;
+      wake();
     }
-    ended = true;
-    heard.splice(0).forEach((wake) => wake());
-    return seen;
-  })();
+    open--;
+    wake();
+  };
+  const done = Promise.all([drain(child.stdout), drain(child.stderr)]);
   const said = async (pattern: RegExp, times = 1) => {
     const global = new RegExp(pattern.source, "g");
     while ((seen.match(global)?.length ?? 0) < times) {
-      if (ended) throw new Error(`the proxy exited before saying ${pattern} ${times}×: ${seen}`);
-      await new Promise<void>((wake) => heard.push(wake));
+      if (open === 0) {
+        throw new Error(`the proxy exited before saying ${pattern} ${times}×: ${seen}`);
+      }
+      await new Promise<void>((w) => heard.push(w));
     }
     return seen;
   };
-  await said(/listening on (\S+)/).catch(async (err) => {
-    throw new Error(`${err.message}${await new Response(child.stderr).text()}`);
-  });
+  await said(/listening on (\S+)/);
   const url = /listening on (\S+)/.exec(seen)![1];
-  const stderr = new Response(child.stderr).text();
-  return { child, url, said, output: async () => `${await stdout}${await stderr}` };
+  return { child, url, said, output: async () => (await done, seen) };
 }
 
 export async function tempDir(files: Record<string, string>): Promise<string> {

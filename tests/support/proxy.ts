@@ -78,8 +78,8 @@ function serveRuntime(rt: Runtime): TestProxy {
     // Like the real shutdown: stop serving, then write out every log line.
     [Symbol.asyncDispose]: async () => {
       await running[Symbol.asyncDispose]();
-      await rt.recorder.close();
-      await rt.state.close();
+      await running.live.close();
+      await running.live.rt.state.close();
     },
     rt,
     v1: `${running.url}/v1`,

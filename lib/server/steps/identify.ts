@@ -5,6 +5,7 @@
  */
 import { ProxyError } from "../../errors.ts";
 import { ANYONE } from "../../keys/keys.ts";
+import { isLoopback } from "../../config/load.ts";
 import type { Answered, Exchange, Next } from "../exchange.ts";
 
 export function identify(x: Exchange, next: Next): Promise<Answered> {
@@ -25,6 +26,17 @@ export function identify(x: Exchange, next: Next): Promise<Answered> {
   }
   if (x.endpoint!.admin && caller.kind === "key") {
     throw new ProxyError(403, "this route needs an admin key (server.api_keys)", "admin_only");
+  }
+  // With no key configured, anyone is admin: only where nobody else can reach.
+  if (
+    caller.kind === "anonymous" && x.path.startsWith("/admin/") &&
+    !isLoopback(rt.config.server.host)
+  ) {
+    throw new ProxyError(
+      403,
+      "admin routes on a listener others can reach need server.api_keys",
+      "admin_only",
+    );
   }
   return next();
 }

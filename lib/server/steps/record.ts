@@ -12,6 +12,7 @@ const BODY_LEFT_UNREAD = new Set(["request_timeout", "request_too_large", "inval
 
 export async function record(x: Exchange, next: Next): Promise<Answered> {
   const { rt, record } = x;
+  rt.open++;
   let answered: Answered;
   try {
     answered = await next();
@@ -33,6 +34,7 @@ export async function record(x: Exchange, next: Next): Promise<Answered> {
   const finish = (error: string | null) => {
     if (error !== null) record.error = error;
     record.latency_ms = Date.now() - record.started;
+    rt.open--;
     rt.recorder.finish(record);
     if (x.hooks) rt.hooks.observe(x.hooks, record);
   };
