@@ -51,7 +51,9 @@ function config(
 ) {
   return {
     server: { api_keys: [ADMIN] },
-    state: { url: redis.url, prefix, ...state as Json },
+    // Generous: under a loaded test machine a slow answer would count as an outage (served per
+    // process, on_error: open) — the outage tests set their own.
+    state: { url: redis.url, prefix, timeout_ms: 2000, ...state as Json },
     providers: { oa: { type: "openai", base_url: url, price: PRICE, retry: { attempts: 1 } } },
     models: { "gpt-4o": ["oa/gpt-4o"] },
     keys,
@@ -231,7 +233,7 @@ Deno.test("Redis stopped mid-load, on_error open: still served, counted here, ev
     config(redis, prefix, up.url, [
       { name: "bulk", key: BULK, budget: { usd: 100, period: "day" } },
       { name: "team", key: TEAM, rpm: 15 },
-    ]),
+    ], { state: { timeout_ms: 100 } }),
   );
   try {
     const spent = async () => (await report(p.url, "bulk")).spend_usd;
