@@ -30,6 +30,9 @@ import type { AnswerStore, CooldownStore, LimitStore } from "./state/types.ts";
 import { HeaderPolicy } from "./transforms/headers.ts";
 import { Transforms } from "./transforms/transforms.ts";
 import type { Live } from "./server/live.ts";
+import { Tracer } from "./observe/trace.ts";
+import { OtlpExporter } from "./observe/otlp.ts";
+import denoJson from "../deno.json" with { type: "json" };
 
 export interface Runtime {
   config: Config;
@@ -68,6 +71,10 @@ export interface Runtime {
   open: number;
   /** The reloadable config serving it (the admin routes reload and show it). */
   live?: Live;
+  /** Traces, when `otel` is configured (or the OTEL_* variables). */
+  tracer?: Tracer;
+  /** Where ended spans go; flushed and closed with the runtime that made it. */
+  exporter?: OtlpExporter;
 }
 
 /**
@@ -93,6 +100,7 @@ export function createRuntime(
     ...config.keys.flatMap((k) => (k.key ? [k.key] : [])),
     ...Object.values(config.providers).flatMap((p) => (p.api_key ? [p.api_key] : [])),
     ...urlPassword(config.state.url),
+    ...Object.values(config.otel?.headers ?? {}),
   ];
   const redactor = new Redactor(secrets);
   const maxResponseBytes = config.server.max_response_mb * 1048576;
@@ -138,6 +146,19 @@ export function createRuntime(
     new Metrics(sources, config.server.api_keys.length > 0 || config.keys.length > 0);
   metrics.sources = sources;
   const keys = new KeyTable(config.server.api_keys, config.keys);
+  // The exporter outlives a reload that leaves `otel` as it was.
+  const exporter = !config.otel
+    ? undefined
+    : carried?.exporter && JSON.stringify(carried.config.otel) === JSON.stringify(config.otel)
+    ? carried.exporter
+    : new OtlpExporter({
+      endpoint: config.otel.endpoint,
+      protocol: config.otel.protocol,
+      headers: config.otel.headers,
+      serviceName: config.otel.service_name,
+      version: denoJson.version,
+      onDrop: (n) => metrics.spansDropped(n),
+    });
   const admission = new Admission(limits, clock, (key, limit) => metrics.rateLimited(key, limit));
   const file = config.log.dir === "" ? null : new FileLog({
     dir: config.log.dir,
@@ -191,6 +212,8 @@ export function createRuntime(
     state,
     stats,
     open: 0,
+    tracer: exporter && new Tracer(exporter, config.otel!.sample_ratio),
+    exporter,
   };
 }
 

@@ -98,7 +98,8 @@ export interface Overrides {
 /** Reads, expands and validates; throws ConfigError listing every problem. */
 export function loadConfig(path: string | null, env: Env, overrides: Overrides = {}): LoadedConfig {
   if (path === null) {
-    return { ...validate(withOverrides(embeddedDefault(env), overrides), null, []), path };
+    const raw = withOtelEnv(withOverrides(embeddedDefault(env), overrides), env);
+    return { ...validate(raw, null, []), path };
   }
   let text: string;
   try {
@@ -117,6 +118,33 @@ function withOverrides(
   if (set.length === 0) return raw;
   const server = raw.server && typeof raw.server === "object" ? raw.server : {};
   return { ...raw, server: { ...server, ...Object.fromEntries(set) } };
+}
+
+/**
+ * The standard OpenTelemetry variables, for a config without `otel`
+ * (`OTEL_EXPORTER_OTLP_HEADERS` is `k=v,k2=v2`, values URL-encoded).
+ */
+function withOtelEnv(raw: Record<string, unknown>, env: Env): Record<string, unknown> {
+  const endpoint = env.OTEL_EXPORTER_OTLP_ENDPOINT;
+  if (raw.otel !== undefined || !endpoint) return raw;
+  const headers = Object.fromEntries(
+    (env.OTEL_EXPORTER_OTLP_HEADERS ?? "").split(",").flatMap((pair) => {
+      const at = pair.indexOf("=");
+      return at > 0
+        ? [[pair.slice(0, at).trim(), decodeURIComponent(pair.slice(at + 1).trim())]]
+        : [];
+    }),
+  );
+  const protocol = env.OTEL_EXPORTER_OTLP_PROTOCOL;
+  return {
+    ...raw,
+    otel: {
+      endpoint,
+      headers,
+      ...(protocol ? { protocol } : {}),
+      ...(env.OTEL_SERVICE_NAME ? { service_name: env.OTEL_SERVICE_NAME } : {}),
+    },
+  };
 }
 
 /** Paths in a config file are relative to that file, not to the working directory. */
@@ -164,7 +192,7 @@ function parseConfig(
   const expanded = expandAll(raw, env, (at, name) => unset.push({ path: at, name }));
   const source = { path, doc: legacy ? null : doc, lines };
   const valid = validate(
-    withOverrides(expanded as Record<string, unknown>, overrides),
+    withOtelEnv(withOverrides(expanded as Record<string, unknown>, overrides), env),
     source,
     unset,
   );

@@ -263,6 +263,16 @@ export const configSchema = z.strictObject({
     store: z.enum(["memory", "state"]).default("memory"),
   }).optional(),
   state: stateSchema.prefault({}),
+  otel: z.strictObject({
+    /** The collector's OTLP/HTTP base URL: spans go to its `/v1/traces`. */
+    endpoint: z.url(),
+    protocol: z.enum(["http/protobuf", "http/json"]).default("http/protobuf"),
+    headers: z.record(z.string(), z.string()).default({}),
+    service_name: z.string().min(1).default("switchyard"),
+    sample_ratio: num().pipe(z.number().min(0).max(1)).default(1),
+    /** Message content on spans (`gen_ai.input.messages`, `gen_ai.output.messages`), masked. */
+    capture_content: bool().default(false),
+  }).optional(),
   plugins: z.array(z.string().min(1)).default([]),
 });
 
@@ -275,3 +285,4 @@ export type TransformConfig = z.output<typeof transformSchema>;
 export type SplitterConfig = z.output<typeof splitterSchema>;
 export type KeyConfig = z.output<typeof keySchema>;
 export type StateConfig = z.output<typeof stateSchema>;
+export type OtelConfig = NonNullable<Config["otel"]>;

@@ -40,6 +40,7 @@ export class Metrics {
   readonly #rateLimited;
   readonly #stateErrors;
   readonly #reloads;
+  readonly #droppedSpans;
   #loadedAt = 0;
   readonly #models = new Set<string>();
   /** The keys' spend as of the last scrape (read before rendering: the store may be remote). */
@@ -120,6 +121,13 @@ export class Metrics {
       new Counter(
         "switchyard_state_errors_total",
         "State store operations that failed or took longer than state.timeout_ms",
+        [],
+      ),
+    );
+    this.#droppedSpans = r.add(
+      new Counter(
+        "switchyard_otel_dropped_spans_total",
+        "Spans dropped: the export queue was full or the collector refused them",
         [],
       ),
     );
@@ -246,6 +254,10 @@ export class Metrics {
   /** Counts one request refused for `limit` (`deployment` when every deployment was at its own). */
   rateLimited(key: string, limit: string): void {
     this.#rateLimited.inc([key, limit]);
+  }
+
+  spansDropped(n: number): void {
+    this.#droppedSpans.inc([], n);
   }
 
   /** Counts one reload (the first load is not one). */

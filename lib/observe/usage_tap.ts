@@ -137,6 +137,11 @@ export class UsageTap {
     }
   }
 
+  /** The text of the stream's first and last chunks (what a trace reads its answer's id and end from). */
+  edges(): string {
+    return this.#gap ? `${text(this.#head)}\n${text(this.#tail)}` : this.tail();
+  }
+
   /** The text of the stream's last chunks (its last events). */
   tail(): string {
     return text(this.#gap ? this.#tail : [...this.#head, ...this.#tail]);

@@ -15,6 +15,7 @@ import { attempt, type Failed, type Served } from "./attempt.ts";
 import { type Strategy, tryOrder } from "./balance.ts";
 import type { DeploymentLimits } from "./deployment_limits.ts";
 import type { DeploymentStats } from "./stats.ts";
+import { attemptFailed, attemptSpan, type RequestTrace } from "../observe/request_trace.ts";
 import type { Cooldowns } from "./cooldown.ts";
 import type { Deployment } from "./resolve.ts";
 import { retryable, retryDelayMs } from "./retry.ts";
@@ -35,6 +36,8 @@ export interface RouteRequest {
   drop?: Drop;
   /** One try in all, no retry and no fallback (the splitter's companion: late is as good as never). */
   once?: boolean;
+  /** The request's trace: a span per attempt under it, the answering one kept. */
+  trace?: RequestTrace;
 }
 
 /** What served the request: a success, or an upstream client error to pass back as it is. */
@@ -132,6 +135,17 @@ export class Router {
         tried = true;
         const started = Date.now();
         const done = this.#stats.begin(d.id);
+        const span = req.trace && attemptSpan(req.trace, {
+          deployment: d.id,
+          providerType: d.provider.config.type,
+          baseUrl: d.provider.config.base_url,
+          model,
+          api: call.api,
+          clientModel: req.request.model,
+          body: req.request.body,
+        });
+        // Each attempt carries its own span's context upstream.
+        if (span) call.headers.traceparent = span.traceparent();
         const outcome = await attempt(d, call, this.#maxResponseBytes);
         req.attempts.push({
           provider: d.provider.name,
@@ -140,6 +154,12 @@ export class Router {
           error: outcome.ok ? null : outcome.message,
           ms: Date.now() - started,
         });
+        if (span) {
+          if (outcome.ok || !this.#fallsBack(outcome)) {
+            req.trace!.answering = span;
+            if (outcome.ok && req.request.stream) span.event("gen_ai.first_chunk");
+          } else attemptFailed(span, outcome.status, outcome.message);
+        }
         if (outcome.ok) {
           this.#stats.sawFirstByte(d.id, Date.now() - started);
           await this.#cooldowns.success(d.id, cooling.has(d.id));

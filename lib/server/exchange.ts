@@ -10,6 +10,7 @@ import type { Deployment } from "../routing/resolve.ts";
 import type { Routed } from "../routing/router.ts";
 import type { Runtime } from "../runtime.ts";
 import type { Caller } from "../keys/keys.ts";
+import type { RequestTrace } from "../observe/request_trace.ts";
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
@@ -40,6 +41,8 @@ export interface Exchange {
   deployments?: readonly Deployment[];
   /** The deployment that answered and how (the route step). */
   routed?: Routed;
+  /** This request's spans, when tracing is on and it was sampled. */
+  trace?: RequestTrace;
 }
 
 /** A route and method's handler. */

@@ -116,12 +116,14 @@ export class Live {
   async #retire(old: Runtime): Promise<void> {
     while (old.open > 0) await new Promise((r) => setTimeout(r, 50));
     await old.recorder.close();
+    if (old.exporter !== this.#rt.exporter) await old.exporter?.close();
   }
 
   /** Waits for a reload under way, then closes the running runtime's log files. */
   async close(): Promise<void> {
     await this.#reloading?.catch(() => {});
     await this.#rt.recorder.close();
+    await this.#rt.exporter?.close();
   }
 }
 

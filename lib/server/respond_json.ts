@@ -8,6 +8,7 @@ import { clientFormat, wireFormat } from "../formats/index.ts";
 import type { Json } from "../formats/json.ts";
 import { bodyJson, requestJson } from "../observe/bodies.ts";
 import { usageOfBody } from "../observe/usage_tap.ts";
+import { factsOf } from "../observe/request_trace.ts";
 import type { WholeReply } from "../providers/reply.ts";
 import type { Routed } from "../routing/router.ts";
 import { rewriterFor } from "../transforms/response_regex.ts";
@@ -30,6 +31,7 @@ export async function respondJson(
   const { translation } = routed;
   if (!translation && rules.length === 0 && !rt.hooks.has("onResponse")) {
     if (read) record.usage = usageOfBody(reply.body, read);
+    if (x.trace) traced(x, decoder.decode(reply.body));
     if (bodies) {
       record.response_body = bodyJson(reply.body, reply.headers["content-type"] ?? null, maxBody);
     }
@@ -59,9 +61,16 @@ export async function respondJson(
   }
   if (rt.hooks.has("onResponse")) body = await rt.hooks.onResponse(x.hooks!, body);
   const text = JSON.stringify(body);
+  if (x.trace) traced(x, text);
   if (bodies) record.response_body = requestJson(text, maxBody);
   const headers = translation ? { "content-type": "application/json" } : reply.headers;
   return { response: new Response(text, { status: reply.status, headers }) };
+}
+
+/** What a trace keeps of a JSON answer: its id, model and finish reasons; the answer itself with capture_content. */
+function traced(x: Exchange, text: string): void {
+  x.trace!.response = factsOf(text.length > 8192 ? text.slice(0, 4096) + text.slice(-4096) : text);
+  if (x.rt.config.otel?.capture_content) x.trace!.output = text;
 }
 
 /** A translated JSON answer; one the translator cannot read is the upstream's failure (502), not ours. */

@@ -13,6 +13,7 @@ import { eventLimit, rawEvents, SSE_HEADERS } from "../formats/sse.ts";
 import type { Editor } from "../formats/rewrite.ts";
 import { answerJson, StreamKeeper } from "../observe/bodies.ts";
 import { UsageTap } from "../observe/usage_tap.ts";
+import { factsOf } from "../observe/request_trace.ts";
 import type { StreamReply } from "../providers/reply.ts";
 import { relayWeb } from "../providers/relayable_stream.ts";
 import type { Routed } from "../routing/router.ts";
@@ -64,6 +65,10 @@ export function respondStream(x: Exchange, routed: Routed, reply: StreamReply): 
       },
       end: (error) => {
         if (collector.sawUsage) record.usage = collector.answer.usage;
+        if (x.trace) {
+          const { id, model, stop } = collector.answer;
+          x.trace.response = { id, model, finishReasons: [stop] };
+        }
         if (bodies) record.response_body = answerJson(collector.answer, collector.cut);
         return finish(error, () => new TextDecoder().decode(last));
       },
@@ -97,6 +102,7 @@ export function respondStream(x: Exchange, routed: Routed, reply: StreamReply): 
     },
     end: (error) => {
       record.usage = tap?.finish() ?? null;
+      if (x.trace && tap) x.trace.response = factsOf(tap.edges());
       if (kept) record.response_body = kept.answer(api, maxEvent);
       // An upstream that closed cleanly but before its stream's end cut the answer short.
       if (!error && tap && !client.streamEnd.test(tap.tail())) error = cutShort("its end");

@@ -6,6 +6,7 @@
  */
 import { errorResponse, ProxyError } from "../../errors.ts";
 import type { Answered, Exchange, Next } from "../exchange.ts";
+import { finishTrace } from "../../observe/request_trace.ts";
 
 /** Errors that answer before the request body was read to its end. */
 const BODY_LEFT_UNREAD = new Set(["request_timeout", "request_too_large", "invalid_body"]);
@@ -13,6 +14,16 @@ const BODY_LEFT_UNREAD = new Set(["request_timeout", "request_too_large", "inval
 export async function record(x: Exchange, next: Next): Promise<Answered> {
   const { rt, record } = x;
   rt.open++;
+  const server = rt.tracer?.server(
+    `${x.req.method} ${x.path}`,
+    x.req.headers.get("traceparent"),
+    {
+      "http.request.method": x.req.method,
+      "url.path": x.path,
+      "switchyard.request_id": record.request_id,
+    },
+  );
+  if (server) x.trace = { server };
   let answered: Answered;
   try {
     answered = await next();
@@ -35,6 +46,7 @@ export async function record(x: Exchange, next: Next): Promise<Answered> {
     if (error !== null) record.error = error;
     record.latency_ms = Date.now() - record.started;
     rt.open--;
+    if (x.trace) finishTrace(x.trace, record, rt.redactor.text);
     rt.recorder.finish(record);
     if (x.hooks) rt.hooks.observe(x.hooks, record);
   };

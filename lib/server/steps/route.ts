@@ -61,6 +61,10 @@ function localTokenCount(body: Record<string, unknown>): Response {
 export async function routeRequest(x: Exchange): Promise<Answered> {
   const { rt, record } = x;
   const request = x.request!;
+  if (x.trace && rt.config.otel?.capture_content) {
+    const { messages, input, system } = request.body;
+    x.trace.input = JSON.stringify({ system, messages, input });
+  }
   let routed: Routed;
   try {
     routed = await rt.router.route({
@@ -70,6 +74,7 @@ export async function routeRequest(x: Exchange): Promise<Answered> {
       query: request.plainText ? "" : x.query,
       signal: x.req.signal,
       attempts: record.attempts,
+      trace: x.trace,
       drop: (what, changed) => {
         const line = `${record.request_id}: translation dropped ${what}`;
         if (changed) rt.logger.info(line);
