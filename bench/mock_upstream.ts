@@ -2,6 +2,7 @@
  * The benchmark's upstream: answers OpenAI chat and Anthropic messages, plain
  * and SSE (20 chunks), from prebuilt bytes in microseconds. With
  * `--chunk-delay-ms N` streams pace their chunks (the scale run's slow streams).
+ * It is the tracing variant's OTLP collector too: `POST /v1/traces` is taken and dropped.
  *
  *   deno run -A bench/mock_upstream.ts [--chunk-delay-ms 0]
  */
@@ -121,8 +122,10 @@ function sse(events: Uint8Array[]): Response {
 
 const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
   const body = await req.text();
+  const path = new URL(req.url).pathname;
+  if (path === "/v1/traces") return new Response("{}", { headers: JSON_HEADERS });
   const stream = body.includes('"stream":true');
-  if (new URL(req.url).pathname.endsWith("/messages")) {
+  if (path.endsWith("/messages")) {
     return stream ? sse(ANTHROPIC_SSE) : new Response(ANTHROPIC_JSON, { headers: JSON_HEADERS });
   }
   if (!stream) return new Response(OPENAI_JSON, { headers: JSON_HEADERS });

@@ -6,7 +6,7 @@
  *
  *   deno task bench [--duration 4] [--repeats 3] [--targets direct,floor,...] [--scenarios chat,...] [--conns 16,64]
  *                   [--no-scale] [--only-variants]
- *                   [--variants base,many,transforms,log,splitter,priced,keys10,keys,keys1000,redis]
+ *                   [--variants base,many,transforms,log,splitter,priced,keys10,keys,keys1000,redis,otel]
  *                   [--workers]
  *
  * Per target and scenario: requests/s, p50/p99 latency, p50 added over direct,
@@ -33,7 +33,7 @@ const { values } = parseArgs({
     "only-variants": { type: "boolean", default: false },
     variants: {
       type: "string",
-      default: "base,many,transforms,log,splitter,priced,keys10,keys,keys1000,redis",
+      default: "base,many,transforms,log,splitter,priced,keys10,keys,keys1000,redis,otel",
     },
     /** Only the workers run. */
     workers: { type: "boolean", default: false },
@@ -615,6 +615,11 @@ async function variants(up: string): Promise<string[]> {
       () => Promise.resolve(keysConfig(up, n)),
       VIRTUAL_KEY(n),
     ]),
+    [
+      "otel",
+      "+ tracing at sample 1.0 (OTLP/protobuf to the mock)",
+      () => Promise.resolve(switchyardConfig(up, { otel: { endpoint: up, sample_ratio: 1 } })),
+    ],
     [
       "redis",
       "+ the 100 keys' state on Redis (redis-server on the load core)",

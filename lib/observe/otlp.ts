@@ -134,10 +134,10 @@ export function otlpJson(spans: Span[], o: Pick<OtlpOptions, "serviceName" | "ve
           ...(s.parentSpanId ? { parentSpanId: s.parentSpanId } : {}),
           name: s.name,
           kind: s.kind,
-          startTimeUnixNano: String(s.startNs),
-          endTimeUnixNano: String(s.endNs),
+          startTimeUnixNano: nanos(s.start),
+          endTimeUnixNano: nanos(s.ended),
           attributes: jsonAttributes(s.attributes),
-          events: s.events.map((e) => ({ timeUnixNano: String(e.timeNs), name: e.name })),
+          events: s.events.map((e) => ({ timeUnixNano: nanos(e.time), name: e.name })),
           status: s.status.code === 2 ? { code: 2, message: s.status.message ?? "" } : {},
         })),
       }],
@@ -145,76 +145,157 @@ export function otlpJson(spans: Span[], o: Pick<OtlpOptions, "serviceName" | "ve
   };
 }
 
-// ---- OTLP/protobuf: opentelemetry-proto's trace.proto, written field by field
+// ---- OTLP/protobuf: opentelemetry-proto's trace.proto, written field by field into one buffer
 
+/** Unix ms as nanoseconds in text (JSON's 64-bit integers are strings). */
+const nanos = (ms: number) => Math.round(ms * 1e6).toString();
+
+const utf8 = new TextEncoder();
+const HEX_DIGIT = new Uint8Array(128);
+for (let i = 0; i < 16; i++) HEX_DIGIT["0123456789abcdef".charCodeAt(i)] = i;
+
+/**
+ * A protobuf writer over one growing buffer. A nested message is written in
+ * place, then its length is put before it (moving it right by the length's
+ * few bytes): no buffer per message, no copy per byte.
+ */
 class Writer {
-  #parts: number[] = [];
+  buf = new Uint8Array(65536);
+  at = 0;
 
-  varint(n: number | bigint): this {
-    let v = BigInt(n);
-    if (v < 0n) v += 1n << 64n;
-    while (v > 127n) {
-      this.#parts.push(Number(v & 127n) | 128);
-      v >>= 7n;
+  #room(n: number): void {
+    if (this.at + n <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.at + n) size *= 2;
+    const grown = new Uint8Array(size);
+    grown.set(this.buf.subarray(0, this.at));
+    this.buf = grown;
+  }
+
+  varint(n: number): void {
+    this.#room(10);
+    while (n > 127) {
+      this.buf[this.at++] = (n % 128) | 128;
+      n = Math.floor(n / 128);
     }
-    this.#parts.push(Number(v));
-    return this;
+    this.buf[this.at++] = n;
   }
 
-  tag(field: number, wire: number): this {
-    return this.varint((field << 3) | wire);
+  tag(field: number, wire: number): void {
+    this.varint(field * 8 + wire);
   }
 
-  bytes(field: number, data: Uint8Array): this {
-    this.tag(field, 2).varint(data.length);
-    for (const b of data) this.#parts.push(b);
-    return this;
+  string(field: number, s: string): void {
+    this.tag(field, 2);
+    if (s.length < 128 && this.#ascii(s)) return;
+    this.#room(s.length * 3 + 5);
+    const start = this.at;
+    const { written } = utf8.encodeInto(s, this.buf.subarray(start));
+    this.#lengthBefore(start, written);
   }
 
-  string(field: number, s: string): this {
-    return this.bytes(field, new TextEncoder().encode(s));
+  /** A short ASCII text, with its one-byte length, written byte by byte; false (nothing written) otherwise. */
+  #ascii(s: string): boolean {
+    this.#room(s.length + 1);
+    const buf = this.buf;
+    let at = this.at + 1;
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c > 127) return false;
+      buf[at++] = c;
+    }
+    buf[this.at] = s.length;
+    this.at = at;
+    return true;
   }
 
-  message(field: number, write: (w: Writer) => void): this {
-    const inner = new Writer();
-    write(inner);
-    return this.bytes(field, inner.done());
+  hex(field: number, hex: string): void {
+    this.tag(field, 2);
+    this.varint(hex.length / 2);
+    this.#room(hex.length / 2);
+    for (let i = 0; i < hex.length; i += 2) {
+      this.buf[this.at++] = (HEX_DIGIT[hex.charCodeAt(i)] << 4) | HEX_DIGIT[hex.charCodeAt(i + 1)];
+    }
   }
 
-  fixed64(field: number, n: bigint): this {
+  /** A message field: `write` writes its content. */
+  message(field: number, write: () => void): void {
+    this.tag(field, 2);
+    const start = this.at;
+    write();
+    this.#lengthBefore(start, this.at - start);
+  }
+
+  /** Puts `length`'s varint before the `length` bytes at `start` (where the writer's position is). */
+  #lengthBefore(start: number, length: number): void {
+    let size = 1;
+    for (let n = length; n > 127; n = Math.floor(n / 128)) size++;
+    this.#room(size);
+    this.buf.copyWithin(start + size, start, start + length);
+    const end = start + size + length;
+    this.at = start;
+    this.varint(length);
+    this.at = end;
+  }
+
+  /** Unix ms as fixed64 nanoseconds. */
+  nanos(field: number, ms: number): void {
     this.tag(field, 1);
-    for (let i = 0n; i < 8n; i++) this.#parts.push(Number((n >> (8n * i)) & 255n));
-    return this;
+    this.#room(8);
+    const ns = Math.round(ms * 1e6);
+    const high = Math.floor(ns / 4294967296);
+    const view = new DataView(this.buf.buffer, this.at, 8);
+    view.setUint32(0, ns - high * 4294967296, true);
+    view.setUint32(4, high, true);
+    this.at += 8;
   }
 
-  double(field: number, x: number): this {
-    const b = new Uint8Array(new Float64Array([x]).buffer);
+  double(field: number, x: number): void {
     this.tag(field, 1);
-    for (const byte of b) this.#parts.push(byte);
-    return this;
+    this.#room(8);
+    new DataView(this.buf.buffer, this.at, 8).setFloat64(0, x, true);
+    this.at += 8;
   }
 
   done(): Uint8Array<ArrayBuffer> {
-    return Uint8Array.from(this.#parts);
+    return this.buf.slice(0, this.at);
   }
 }
 
-const fromHex = (hex: string) => Uint8Array.from(hex.match(/../g)!, (h) => parseInt(h, 16));
-
 function anyValue(w: Writer, v: AttributeValue): void {
   if (typeof v === "string") w.string(1, v);
-  else if (typeof v === "boolean") w.tag(2, 0).varint(v ? 1 : 0);
-  else if (typeof v === "number") {
-    if (Number.isInteger(v)) w.tag(3, 0).varint(v);
-    else w.double(4, v);
-  } else w.message(5, (a) => v.forEach((s) => a.message(1, (x) => x.string(1, s))));
+  else if (typeof v === "boolean") {
+    w.tag(2, 0);
+    w.varint(v ? 1 : 0);
+  } else if (typeof v === "number") {
+    if (Number.isInteger(v) && v >= 0) {
+      w.tag(3, 0);
+      w.varint(v);
+    } else w.double(4, v);
+  } else w.message(5, () => v.forEach((s) => w.message(1, () => w.string(1, s))));
 }
 
+// deno-lint-ignore no-control-regex -- ASCII is every code below 128
+const SHORT_ASCII = /^[\x00-\x7f]{0,60}$/;
+
 function keyValues(w: Writer, field: number, a: Record<string, AttributeValue | undefined>) {
-  for (const [key, v] of Object.entries(a)) {
-    if (v !== undefined) {
-      w.message(field, (kv) => kv.string(1, key).message(2, (x) => anyValue(x, v)));
+  for (const key in a) {
+    const v = a[key];
+    if (v === undefined) continue;
+    // Most attributes are short ASCII pairs: every length is one byte and known before writing.
+    if (typeof v === "string" && SHORT_ASCII.test(key) && SHORT_ASCII.test(v)) {
+      w.tag(field, 2);
+      w.varint(2 + key.length + 2 + 2 + v.length);
+      w.string(1, key);
+      w.tag(2, 2);
+      w.varint(2 + v.length);
+      w.string(1, v);
+      continue;
     }
+    w.message(field, () => {
+      w.string(1, key);
+      w.message(2, () => anyValue(w, v));
+    });
   }
 }
 
@@ -222,25 +303,41 @@ export function otlpProtobuf(
   spans: Span[],
   o: Pick<OtlpOptions, "serviceName" | "version">,
 ): Uint8Array<ArrayBuffer> {
-  return new Writer().message(1, (rs) => {
-    rs.message(1, (r) => keyValues(r, 1, resource(o)));
-    rs.message(2, (ss) => {
-      ss.message(1, (scope) => scope.string(1, "switchyard").string(2, o.version));
+  const w = new Writer();
+  w.message(1, () => {
+    w.message(1, () => keyValues(w, 1, resource(o)));
+    w.message(2, () => {
+      w.message(1, () => {
+        w.string(1, "switchyard");
+        w.string(2, o.version);
+      });
       for (const s of spans) {
-        ss.message(2, (w) => {
-          w.bytes(1, fromHex(s.traceId)).bytes(2, fromHex(s.spanId));
-          if (s.parentSpanId) w.bytes(4, fromHex(s.parentSpanId));
-          w.string(5, s.name).tag(6, 0).varint(s.kind);
-          w.fixed64(7, s.startNs).fixed64(8, s.endNs);
+        w.message(2, () => {
+          w.hex(1, s.traceId);
+          w.hex(2, s.spanId);
+          if (s.parentSpanId) w.hex(4, s.parentSpanId);
+          w.string(5, s.name);
+          w.tag(6, 0);
+          w.varint(s.kind);
+          w.nanos(7, s.start);
+          w.nanos(8, s.ended);
           keyValues(w, 9, s.attributes);
           for (const e of s.events) {
-            w.message(11, (ev) => ev.fixed64(1, e.timeNs).string(2, e.name));
+            w.message(11, () => {
+              w.nanos(1, e.time);
+              w.string(2, e.name);
+            });
           }
           if (s.status.code === 2) {
-            w.message(15, (st) => st.string(2, s.status.message ?? "").tag(3, 0).varint(2));
+            w.message(15, () => {
+              w.string(2, s.status.message ?? "");
+              w.tag(3, 0);
+              w.varint(2);
+            });
           }
         });
       }
     });
-  }).done();
+  });
+  return w.done();
 }

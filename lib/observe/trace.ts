@@ -17,7 +17,8 @@ export const SPAN_KIND = { server: 2, client: 3 } as const;
 
 export interface SpanEvent {
   name: string;
-  timeNs: bigint;
+  /** Unix ms, sub-millisecond. */
+  time: number;
 }
 
 /** Where spans go once they end. */
@@ -25,30 +26,34 @@ export interface SpanSink {
   add(span: Span): void;
 }
 
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
-/** Random bytes drawn in blocks: one `getRandomValues` for many ids. */
-const pool = new Uint8Array(4096);
+/** Random words drawn in blocks: one `getRandomValues` for many ids. */
+const pool = new Uint32Array(1024);
 let poolAt = pool.length;
 
+/** `bytes` (a multiple of 4) random bytes as hex. */
 function randomHex(bytes: number): string {
-  if (poolAt + bytes > pool.length) {
-    crypto.getRandomValues(pool);
-    poolAt = 0;
-  }
   let out = "";
-  for (let i = 0; i < bytes; i++) out += HEX[pool[poolAt++]];
+  for (let i = 0; i < bytes; i += 4) {
+    if (poolAt === pool.length) {
+      crypto.getRandomValues(pool);
+      poolAt = 0;
+    }
+    out += pool[poolAt++].toString(16).padStart(8, "0");
+  }
   return out;
 }
 
-/** Now as Unix nanoseconds, at the clock's sub-millisecond resolution. */
-export function nowNs(): bigint {
-  return BigInt(Math.round((performance.timeOrigin + performance.now()) * 1000)) * 1000n;
+/** Now as Unix milliseconds, at the clock's sub-millisecond resolution. */
+export function now(): number {
+  return performance.timeOrigin + performance.now();
 }
 
 export class Span {
   readonly spanId = randomHex(8);
-  readonly startNs = nowNs();
-  endNs = 0n;
+  /** Unix ms, sub-millisecond. */
+  readonly start = now();
+  /** Unix ms when it ended; 0 while open. */
+  ended = 0;
   readonly attributes: Attributes;
   readonly events: SpanEvent[] = [];
   /** 0 unset, 2 error (OTLP's status codes). */
@@ -70,7 +75,7 @@ export class Span {
   }
 
   event(name: string): void {
-    this.events.push({ name, timeNs: nowNs() });
+    this.events.push({ name, time: now() });
   }
 
   fail(errorType: string, message?: string): void {
@@ -90,8 +95,8 @@ export class Span {
 
   /** Ends the span (once) and hands it to the exporter. */
   end(): void {
-    if (this.endNs !== 0n) return;
-    this.endNs = nowNs();
+    if (this.ended !== 0) return;
+    this.ended = now();
     this.sink.add(this);
   }
 }

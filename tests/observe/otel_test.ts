@@ -202,19 +202,32 @@ Deno.test("http/protobuf (the default): batches arrive as protobuf with the span
   await otlp.count(1, () => otlp.raw.length);
   const [batch] = otlp.raw;
   assertEquals(batch.type, "application/x-protobuf");
-  const text = new TextDecoder("latin1").decode(batch.bytes);
-  for (
-    const s of [
-      "POST /v1/chat/completions",
-      "chat claude-up",
-      "gen_ai.usage.input_tokens",
-      "switchyard",
-    ]
-  ) {
-    assert(text.includes(s), `${s} in the protobuf batch`);
-  }
-  // The first field: ExportTraceServiceRequest.resource_spans (1, length-delimited).
-  assertEquals(batch.bytes[0], 0x0a);
+  // ExportTraceServiceRequest → resource_spans (1) → scope_spans (2) → spans (2).
+  const [resourceSpans] = fields(batch.bytes).filter((f) => f.no === 1);
+  const scopeSpans = fields(resourceSpans.bytes!).filter((f) => f.no === 2);
+  const spans = scopeSpans.flatMap((ss) => fields(ss.bytes!).filter((f) => f.no === 2));
+  const decoded = spans.map((span) => {
+    const f = fields(span.bytes!);
+    const text = (no: number) => new TextDecoder().decode(f.find((x) => x.no === no)!.bytes);
+    const attributes = Object.fromEntries(
+      f.filter((x) => x.no === 9).map((kv) => {
+        const [key, value] = fields(kv.bytes!);
+        const [any] = fields(value.bytes!);
+        return [
+          new TextDecoder().decode(key.bytes),
+          any.no === 1 ? new TextDecoder().decode(any.bytes) : any.value,
+        ];
+      }),
+    );
+    const kind = f.find((x) => x.no === 6)!.value;
+    return { name: text(5), kind, attributes, idBytes: f.find((x) => x.no === 2)!.bytes!.length };
+  });
+  const attempt = decoded.find((d) => d.kind === 3)!;
+  assertEquals(decoded.map((d) => d.name).sort(), ["POST /v1/chat/completions", "chat claude-up"]);
+  assertEquals(attempt.idBytes, 8);
+  // Anthropic's 100 input tokens plus its 30 cache reads and 5 cache writes, as the conventions count.
+  assertEquals(attempt.attributes["gen_ai.usage.input_tokens"], 135);
+  assertEquals(attempt.attributes["gen_ai.provider.name"], "anthropic");
 });
 
 Deno.test("capture_content: the messages and the answer on the attempt span, masked", async () => {
@@ -289,3 +302,31 @@ Deno.test("a collector that is down, hangs or refuses changes nothing for client
     }
   }
 });
+
+/** One level of a protobuf message: each field's number and its varint value or bytes. */
+function fields(bytes: Uint8Array): { no: number; value?: number; bytes?: Uint8Array }[] {
+  const out = [];
+  let at = 0;
+  const varint = () => {
+    let n = 0;
+    let scale = 1;
+    for (;;) {
+      const b = bytes[at++];
+      n += (b & 127) * scale;
+      scale *= 128;
+      if (b < 128) return n;
+    }
+  };
+  while (at < bytes.length) {
+    const key = varint();
+    const [no, wire] = [Math.floor(key / 8), key % 8];
+    if (wire === 0) out.push({ no, value: varint() });
+    else if (wire === 1) out.push({ no, bytes: bytes.subarray(at, at += 8) });
+    else if (wire === 2) {
+      const n = varint();
+      out.push({ no, bytes: bytes.subarray(at, at += n) });
+    } else if (wire === 5) out.push({ no, bytes: bytes.subarray(at, at += 4) });
+    else throw new Error(`wire type ${wire} at ${at}`);
+  }
+  return out;
+}
