@@ -31,6 +31,7 @@ import { HeaderPolicy } from "./transforms/headers.ts";
 import { Transforms } from "./transforms/transforms.ts";
 import type { Live } from "./server/live.ts";
 import { Tracer } from "./observe/trace.ts";
+import { Dashboard } from "./observe/dashboard.ts";
 import { OtlpExporter } from "./observe/otlp.ts";
 import denoJson from "../deno.json" with { type: "json" };
 
@@ -75,6 +76,8 @@ export interface Runtime {
   tracer?: Tracer;
   /** Where ended spans go; flushed and closed with the runtime that made it. */
   exporter?: OtlpExporter;
+  /** What the dashboard shows (`server.ui`), carried across reloads. */
+  dashboard?: Dashboard;
 }
 
 /**
@@ -146,6 +149,7 @@ export function createRuntime(
     new Metrics(sources, config.server.api_keys.length > 0 || config.keys.length > 0);
   metrics.sources = sources;
   const keys = new KeyTable(config.server.api_keys, config.keys);
+  const dashboard = config.server.ui ? carried?.dashboard ?? new Dashboard() : undefined;
   // The exporter outlives a reload that leaves `otel` as it was.
   const exporter = !config.otel
     ? undefined
@@ -188,6 +192,7 @@ export function createRuntime(
       metrics,
       prices,
       bodies: config.log.bodies,
+      dashboard,
       // Charged from the upstream's own usage, once known: a stream's at its end.
       charge: (r) => {
         const key = r.key === undefined ? undefined : keys.byName.get(r.key);
@@ -214,6 +219,7 @@ export function createRuntime(
     open: 0,
     tracer: exporter && new Tracer(exporter, config.otel!.sample_ratio),
     exporter,
+    dashboard,
   };
 }
 

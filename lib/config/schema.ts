@@ -34,6 +34,10 @@ const serverSchema = z.strictObject({
   workers: z.union([z.literal("auto"), num().pipe(z.number().int().min(1))]).default(1),
   /** Reload when the config file (or a plugin it lists) changes. */
   watch: bool().default(false),
+  /** The dashboard at /ui and the rings it reads (the last 500 requests, the last hour). */
+  ui: bool().default(true),
+  /** The dashboard's GET /admin/* routes answer without a key. */
+  ui_public: bool().default(false),
 });
 
 /** Where state lives (SPEC §12): this process, a SQLite file, or Redis shared by every instance. */

@@ -3,6 +3,7 @@
  * one file-log line (bodies included when asked) and the metrics — all off
  * the hot path (buffered writers; a stream's body is assembled after it ended).
  */
+import type { Dashboard } from "./dashboard.ts";
 import type { Price } from "../config/schema.ts";
 import { costUsd } from "./cost.ts";
 import type { FileLog } from "./file_log.ts";
@@ -20,6 +21,8 @@ export interface RecorderOptions {
   bodies: boolean;
   /** Told each finished request once its cost is known: its key and deployment are charged. */
   charge?: (r: CallRecord) => void;
+  /** The dashboard's rings (`server.ui`). */
+  dashboard?: Dashboard;
 }
 
 export class Recorder {
@@ -28,9 +31,9 @@ export class Recorder {
 
   constructor(readonly options: RecorderOptions) {}
 
-  /** True when bodies are logged: only then are they kept. */
+  /** True when bodies are logged (or shown on the dashboard): only then are they kept. */
   get wantsBodies(): boolean {
-    return this.options.bodies && this.options.file !== null;
+    return this.options.bodies && (this.options.file !== null || !!this.options.dashboard);
   }
 
   /** Writes out one finished request. */
@@ -40,6 +43,7 @@ export class Recorder {
     this.options.charge?.(r);
     this.options.logger.request(r);
     this.options.metrics.observe(r);
+    this.options.dashboard?.add(r);
     const file = this.options.file;
     if (!file) return;
     if (typeof r.response_body === "object") {

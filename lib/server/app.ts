@@ -11,6 +11,8 @@ import { health, ready } from "./handlers/health.ts";
 import { metrics } from "./handlers/metrics.ts";
 import { listKeys, showKey } from "./handlers/keys.ts";
 import { reload, showConfig } from "./handlers/admin.ts";
+import { deployments, request, requests, stats } from "./handlers/dashboard.ts";
+import { ui, UI_PATHS } from "./handlers/ui.ts";
 import { listModels } from "./handlers/models.ts";
 import { root } from "./handlers/root.ts";
 import { modelPipeline, requestPipeline } from "./pipeline.ts";
@@ -25,6 +27,16 @@ interface Route {
   public?: boolean | ((rt: Runtime) => boolean);
   /** Answered to admin keys only. */
   admin?: boolean;
+}
+
+/** An admin route the dashboard reads: open to anyone with `server.ui_public`. */
+function dashboardRead(handler: (x: Exchange) => Response | Promise<Response>): Route {
+  return {
+    format: "openai",
+    methods: { GET: handler },
+    admin: true,
+    public: (rt) => rt.config.server.ui_public,
+  };
 }
 
 const chat: Route = { format: "openai", methods: { POST: "chat" } };
@@ -56,16 +68,25 @@ const ROUTES = new Map<string, Route>([
     public: (rt) => rt.config.server.metrics_public,
     admin: true,
   }],
-  ["/admin/keys", { format: "openai", methods: { GET: listKeys }, admin: true }],
+  ["/admin/keys", dashboardRead(listKeys)],
   ["/admin/reload", { format: "openai", methods: { POST: reload }, admin: true }],
-  ["/admin/config", { format: "openai", methods: { GET: showConfig }, admin: true }],
+  ["/admin/config", dashboardRead(showConfig)],
+  ["/admin/stats", dashboardRead(stats)],
+  ["/admin/deployments", dashboardRead(deployments)],
+  ["/admin/requests", dashboardRead(requests)],
+  ...UI_PATHS.map((path): [string, Route] => [path, {
+    format: "openai",
+    methods: { GET: ui },
+    public: true,
+  }]),
   // Claude Code probes `HEAD /` before its first request.
   ["/", { format: "openai", methods: { GET: root }, public: true }],
 ]);
 
 /** Routes with a name at their end (`/admin/keys/NAME`), by prefix. */
 const PREFIXED: [string, Route][] = [
-  ["/admin/keys/", { format: "openai", methods: { GET: showKey }, admin: true }],
+  ["/admin/keys/", dashboardRead(showKey)],
+  ["/admin/requests/", dashboardRead(request)],
 ];
 
 function routeOf(path: string): Route | undefined {

@@ -51,6 +51,8 @@ Deno.test("defaults fill what the file leaves out", () => {
     max_connections: 10000,
     workers: 1,
     watch: false,
+    ui: true,
+    ui_public: false,
   });
   assertEquals(c.state, {
     url: "memory:",

@@ -1,11 +1,12 @@
 /** The real proxy, in-process on port 0, from a config written as in a file. */
 import { stringify } from "yaml";
-import { parseConfigText } from "../../lib/config/load.ts";
+import { loadConfig, parseConfigText } from "../../lib/config/load.ts";
+import { configDigest } from "../../lib/server/live.ts";
 import type { Config } from "../../lib/config/schema.ts";
 import { loadPlugins } from "../../lib/plugins/load.ts";
 import type { CallRecord } from "../../lib/observe/record.ts";
 import { createRuntime, type Runtime, type RuntimeOptions } from "../../lib/runtime.ts";
-import { type Running, start } from "../../lib/server/serve.ts";
+import { type Running, start, type StartOptions } from "../../lib/server/serve.ts";
 
 export interface TestProxy extends Running {
   rt: Runtime;
@@ -53,8 +54,19 @@ export async function startProxyWithPlugins(
   return serveRuntime(createRuntime(parsed, await loadPlugins(parsed.plugins)));
 }
 
+/** Starts the proxy from a config file on disk (port 0), reloadable as the CLI's is. */
+export async function startProxyFromFile(path: string): Promise<TestProxy> {
+  const overrides = { port: 0 };
+  const { config } = loadConfig(path, Deno.env.toObject(), overrides);
+  const rt = createRuntime(config, await loadPlugins(config.plugins));
+  return serveRuntime(rt, {
+    source: { path, overrides },
+    sha256: await configDigest(path, config),
+  });
+}
+
 /** Serves `rt` on port 0, keeping every request's record for the test to look at. */
-function serveRuntime(rt: Runtime): TestProxy {
+function serveRuntime(rt: Runtime, options: StartOptions = {}): TestProxy {
   const records: CallRecord[] = [];
   const waiting: ((r: CallRecord) => void)[] = [];
   const finish = rt.recorder.finish.bind(rt.recorder);
@@ -72,7 +84,7 @@ function serveRuntime(rt: Runtime): TestProxy {
       log(message);
     };
   }
-  const running = start(rt);
+  const running = start(rt, options);
   return {
     ...running,
     // Like the real shutdown: stop serving, then write out every log line.
