@@ -6,7 +6,7 @@
  *
  *   deno task bench [--duration 4] [--repeats 3] [--targets direct,floor,...] [--scenarios chat,...] [--conns 16,64]
  *                   [--no-scale] [--only-variants]
- *                   [--variants base,many,transforms,log,splitter,priced,keys10,keys,keys1000,redis,otel]
+ *                   [--variants base,noui,many,transforms,log,splitter,priced,keys10,keys,keys1000,redis,otel]
  *                   [--workers]
  *
  * Per target and scenario: requests/s, p50/p99 latency, p50 added over direct,
@@ -33,12 +33,14 @@ const { values } = parseArgs({
     "only-variants": { type: "boolean", default: false },
     variants: {
       type: "string",
-      default: "base,many,transforms,log,splitter,priced,keys10,keys,keys1000,redis,otel",
+      default: "base,noui,many,transforms,log,splitter,priced,keys10,keys,keys1000,redis,otel",
     },
     /** Only the workers run. */
     workers: { type: "boolean", default: false },
     /** Only the reload run. */
     reload: { type: "boolean", default: false },
+    /** Only the dashboard-polling run. */
+    dashboard: { type: "boolean", default: false },
   },
 });
 const DURATION = Number(values.duration);
@@ -305,6 +307,7 @@ const lines: string[] = [];
 if (values["only-variants"]) lines.push(...(await variants(upstream.url)));
 if (values.workers) lines.push(...(await workersRun(upstream.url)));
 if (values.reload) lines.push(...(await reloadRun(upstream.url)));
+if (values.dashboard) lines.push(...(await dashboardRun(upstream.url)));
 
 /** One measured wrk run against a target. */
 async function measure(proc: Process | null, url: string, body: string, c: number, key?: string) {
@@ -322,7 +325,7 @@ async function measure(proc: Process | null, url: string, body: string, c: numbe
 // Every target runs at once (idle but for its turn), and each measurement goes round the targets
 // REPEATS times: this machine drifts by ±10–30% over minutes, and a ratio of two runs made
 // minutes apart measured the drift as much as the proxies. Medians of interleaved runs do not.
-const procs = values["only-variants"] || values.workers || values.reload
+const procs = values["only-variants"] || values.workers || values.reload || values.dashboard
   ? []
   : await Promise.all(TARGETS.map(async (t) => ({ target: t, proc: await t.start(upstream.url) })));
 try {
@@ -388,11 +391,40 @@ if (rows.length) lines.push(...mainTable());
 
 if (
   !values["no-scale"] && !values["only-variants"] && !values.workers && !values.reload &&
+  !values.dashboard &&
   TARGETS.some((t) => t.name === "switchyard")
 ) {
   lines.push("", ...(await scaleRun()), "", ...(await variants(upstream.url)));
   lines.push("", ...(await workersRun(upstream.url)));
   lines.push("", ...(await reloadRun(upstream.url)));
+  lines.push("", ...(await dashboardRun(upstream.url)));
+}
+
+/** An open dashboard: the page's four reads every 5 s against full rings, as the proxy's CPU share. */
+async function dashboardRun(up: string): Promise<string[]> {
+  await using proc = await spawnProxy(switchyardConfig(up), { cpu: PROXY_CPU });
+  await wrk(proc.url + "/v1/chat/completions", chatBody("bench-gpt", false), 16, 1, KEY);
+  const seconds = Math.max(15, DURATION * 4);
+  const before = await cpuMicros(proc.pid);
+  const started = Date.now();
+  let polls = 0;
+  while (Date.now() - started < seconds * 1000) {
+    await Promise.all(
+      ["stats", "deployments", "keys", "requests"].map((p) =>
+        fetch(`${proc.url}/admin/${p}`, { headers: { authorization: `Bearer ${KEY}` } })
+          .then((r) => r.arrayBuffer())
+      ),
+    );
+    polls++;
+    await new Promise((r) => setTimeout(r, 5000));
+  }
+  const share = (await cpuMicros(proc.pid) - before) / ((Date.now() - started) * 10);
+  console.error(`dashboard run: ${share.toFixed(2)}% of a core`);
+  return [
+    `An open dashboard (its four /admin reads every 5 s, 500 requests in the ring, ${polls} polls in ${seconds} s): ${
+      share.toFixed(2)
+    }% of one core, the proxy otherwise idle.`,
+  ];
 }
 
 /** The base config under wrk's load, reloaded (SIGHUP) every 100 ms: what a reload costs, and that nothing fails. */
@@ -535,7 +567,7 @@ async function scaleRun(): Promise<string[]> {
     // default 2 s and still complete. Slow shows in p99; an error here is a stream that failed.
     const r = await wrk(proc.url + "/v1/chat/completions", body, 1000, 10, target.key, 10);
     const peak = await rssMB(proc.pid, "VmHWM");
-    await new Promise((r) => setTimeout(r, 3000));
+    await new Promise((r) => setTimeout(r, 5000));
     const after = await rssMB(proc.pid, "VmRSS");
     // V8 gives memory back once the process has been idle for a while (its memory reducer).
     await new Promise((r) => setTimeout(r, 17000));
@@ -586,6 +618,11 @@ async function variants(up: string): Promise<string[]> {
   ];
   const all: [string, string, () => Promise<string>, string?][] = [
     ["base", "as above (3 providers, 2 models)", () => Promise.resolve(switchyardConfig(up))],
+    [
+      "noui",
+      "− the dashboard's rings (server.ui: false)",
+      () => Promise.resolve(switchyardConfig(up, { server: { api_keys: [KEY], ui: false } })),
+    ],
     ["many", "50 providers, 1,020 models", () => Promise.resolve(manyModelsConfig(up))],
     [
       "transforms",

@@ -65,8 +65,38 @@ class Bucket {
   }
 }
 
+/** A ring slot, written over in place: a request costs the ring no allocation of its own. */
+interface Slot {
+  used: boolean;
+  record: Omit<RecentRequest, "deployment"> & { provider: string | null; upstream: string | null };
+}
+
+function emptySlot(): Slot {
+  return {
+    used: false,
+    record: {
+      time: 0,
+      request_id: "",
+      key: null,
+      model: null,
+      provider: null,
+      upstream: null,
+      status: 0,
+      stream: false,
+      latency_ms: 0,
+      ttfb_ms: null,
+      tokens: null,
+      cost_usd: null,
+      error: null,
+      attempts: [],
+      request_body: undefined,
+      response_body: undefined,
+    },
+  };
+}
+
 export class Dashboard {
-  readonly #recent: (RecentRequest | undefined)[] = new Array(RECENT);
+  readonly #recent: Slot[] = Array.from({ length: RECENT }, emptySlot);
   #next = 0;
   readonly #buckets = Array.from({ length: BUCKETS }, () => new Bucket());
   /** Attempts and successes per deployment (`provider/model`), since the start. */
@@ -78,23 +108,25 @@ export class Dashboard {
     // The traffic, not the looking at it: the dashboard's own polling, probes and scrapes stay out.
     if (OWN_ROUTES.test(r.route)) return;
     const tokens = r.usage?.total_tokens ?? null;
-    this.#recent[this.#next] = {
-      time: r.started,
-      request_id: r.request_id,
-      key: r.key ?? null,
-      model: r.model,
-      deployment: r.provider && r.upstream_model ? `${r.provider}/${r.upstream_model}` : r.provider,
-      status: r.status,
-      stream: r.stream,
-      latency_ms: r.latency_ms,
-      ttfb_ms: r.ttfb_ms,
-      tokens,
-      cost_usd: r.cost_usd ?? null,
-      error: r.error,
-      attempts: r.attempts,
-      request_body: r.request_body,
-      response_body: r.response_body,
-    };
+    const slot = this.#recent[this.#next];
+    slot.used = true;
+    const e = slot.record;
+    e.time = r.started;
+    e.request_id = r.request_id;
+    e.key = r.key ?? null;
+    e.model = r.model;
+    e.provider = r.provider;
+    e.upstream = r.upstream_model;
+    e.status = r.status;
+    e.stream = r.stream;
+    e.latency_ms = r.latency_ms;
+    e.ttfb_ms = r.ttfb_ms;
+    e.tokens = tokens;
+    e.cost_usd = r.cost_usd ?? null;
+    e.error = r.error;
+    e.attempts = r.attempts;
+    e.request_body = r.request_body;
+    e.response_body = r.response_body;
     this.#next = (this.#next + 1) % RECENT;
     const b = this.#bucket(this.now());
     b.requests++;
@@ -126,14 +158,15 @@ export class Dashboard {
   recent(): RecentRequest[] {
     const out: RecentRequest[] = [];
     for (let i = 1; i <= RECENT; i++) {
-      const r = this.#recent[(this.#next - i + RECENT) % RECENT];
-      if (r) out.push(r);
+      const slot = this.#recent[(this.#next - i + RECENT) % RECENT];
+      if (slot.used) out.push(shown(slot));
     }
     return out;
   }
 
   find(requestId: string): RecentRequest | undefined {
-    return this.#recent.find((r) => r?.request_id === requestId);
+    const slot = this.#recent.find((s) => s.used && s.record.request_id === requestId);
+    return slot && shown(slot);
   }
 
   /** The last hour, oldest first, one entry per bucket (empty ones included). */
@@ -160,4 +193,13 @@ export class Dashboard {
     const c = this.#attempts.get(deployment);
     return { tries: c?.tries ?? 0, success_rate: c ? c.ok / c.tries : null };
   }
+}
+
+/** A slot as the endpoints show it (a copy: the slot is written over later). */
+function shown({ record }: Slot): RecentRequest {
+  const { provider, upstream, ...rest } = record;
+  return {
+    ...rest,
+    deployment: provider && upstream ? `${provider}/${upstream}` : provider,
+  };
 }

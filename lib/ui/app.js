@@ -2,7 +2,7 @@
 // The admin key lives in sessionStorage and goes only to this origin's /admin/*.
 "use strict";
 
-const REFRESH_MS = 3000;
+const REFRESH_MS = 5000;
 const $ = (id) => document.getElementById(id);
 const KEY = "switchyard.admin";
 let timer;
