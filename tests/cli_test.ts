@@ -357,5 +357,8 @@ Deno.test("check on keys: names and secrets used twice, globs matching no model;
     !/keys\.1\.budget: no price/.test(warned.stderr),
     "a key that reaches only priced deployments",
   );
-  assertMatch(warned.stderr, /warning: keys\.1\.budget: spend is kept in this process's memory/);
+  assertMatch(
+    warned.stderr,
+    /warning: keys\.0\.budget: spend is kept in this process's memory and lost on restart \(and 1 more keys' budgets\)/,
+  );
 });

@@ -71,15 +71,18 @@ export function keyProblems(raw: Record<string, unknown>): Finding[] {
 export function keyWarnings(config: Config): Finding[] {
   const warnings: Finding[] = [];
   const entries = Object.entries(config.models);
+  const budgeted = config.keys.flatMap((k, i) => (k.budget ? [i] : []));
+  // Said once, on the first budget: a thousand keys make one warning, not a thousand.
+  if (budgeted.length > 0 && config.state.url === "memory:") {
+    const others = budgeted.length > 1 ? ` (and ${budgeted.length - 1} more keys' budgets)` : "";
+    warnings.push({
+      path: ["keys", budgeted[0], "budget"],
+      message:
+        `spend is kept in this process's memory and lost on restart${others} (state.url: memory:; sqlite:PATH or redis:// keep it)`,
+    });
+  }
   config.keys.forEach((k, i) => {
     if (!k.budget) return;
-    if (config.state.url === "memory:") {
-      warnings.push({
-        path: ["keys", i, "budget"],
-        message:
-          "spend is kept in this process's memory and lost on restart (state.url: memory:; sqlite:PATH or redis:// keep it)",
-      });
-    }
     const globs = (k.models ?? ["*"]).map(compileGlob);
     const unpriced = new Set<string>();
     for (const [name, spec] of entries) {

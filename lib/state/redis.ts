@@ -37,6 +37,20 @@ export const SYNC_MS = 250;
 export const LEASE_MS = 60_000;
 
 /**
+ * What has left the window since `since`: requests, and tokens (their sum
+ * lowered by what left). KEYS[1..3] as in ADMIT; `since` set before.
+ */
+const PRUNE = `
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', since)
+local gone = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', since)
+if #gone > 0 then
+  local n = 0
+  for _, m in ipairs(gone) do n = n + tonumber(string.match(m, ':(%d+)$')) end
+  redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', since)
+  redis.call('DECRBY', KEYS[3], n)
+end`;
+
+/**
  * KEYS: requests (zset), tokens (zset of "id:n"), token sum, slots (zset of
  * leases), spend. ARGV: now, rpm, tpm, max_parallel, budget (-1: none),
  * this request's id, take a slot (1/0), window, lease.
@@ -47,18 +61,11 @@ local window, lease = tonumber(ARGV[8]), tonumber(ARGV[9])
 local since = now - window
 local spent = tonumber(redis.call('GET', KEYS[5]) or '0')
 if budget >= 0 and spent >= budget then return {0, 'budget', 0} end
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', since)
+${PRUNE}
 local count = redis.call('ZCARD', KEYS[1])
 if rpm >= 0 and count >= rpm then
   local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
   return {0, 'rpm', tonumber(oldest[2]) + window - now}
-end
-local gone = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', since)
-if #gone > 0 then
-  local n = 0
-  for _, m in ipairs(gone) do n = n + tonumber(string.match(m, ':(%d+)$')) end
-  redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', since)
-  redis.call('DECRBY', KEYS[3], n)
 end
 local tokens = tonumber(redis.call('GET', KEYS[3]) or '0')
 if tpm >= 0 and tokens >= tpm then
@@ -109,14 +116,7 @@ return 1
 const USAGE = `
 local now, window = tonumber(ARGV[1]), tonumber(ARGV[2])
 local since = now - window
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', since)
-local gone = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', since)
-if #gone > 0 then
-  local n = 0
-  for _, m in ipairs(gone) do n = n + tonumber(string.match(m, ':(%d+)$')) end
-  redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', since)
-  redis.call('DECRBY', KEYS[3], n)
-end
+${PRUNE}
 redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', now)
 local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 local oldestTokens = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
