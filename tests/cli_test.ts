@@ -16,7 +16,11 @@ const echoYaml = (extra: Record<string, unknown> = {}) =>
   });
 
 Deno.test("check config.example.yaml exits 0, as it is and with every left-out setting put back", async () => {
-  const env = { SWITCHYARD_KEY: "sy-example", CI_KEY: "sy-ci-example" };
+  const env = {
+    SWITCHYARD_KEY: "sy-example",
+    CI_KEY: "sy-ci-example",
+    AZURE_OPENAI_API_KEY: "azure-example",
+  };
   const r = await run(["check", "config.example.yaml"], { env });
   assertEquals(r.code, 0, r.stderr);
   assertMatch(r.stdout, /config\.example\.yaml: ok/);

@@ -106,6 +106,10 @@ export const providerSchema = z.strictObject({
   headers: headerRulesSchema.prefault({}),
   retry: retrySchema.prefault({}),
   responses: bool().default(true),
+  /** Azure: the deployment style's `api-version`; without it, the v1 style. */
+  api_version: z.string().min(1).optional(),
+  /** Azure, deployment style: the deployment (default: the upstream model name). */
+  deployment: z.string().min(1).optional(),
   price: priceSchema.optional(),
   /** Free-form settings for plugin provider types. */
   options: z.record(z.string(), z.unknown()).default({}),
@@ -116,6 +120,15 @@ export const providerSchema = z.strictObject({
   fail_rate: num().pipe(z.number().min(0).max(1)).optional(),
   text: z.string().optional(),
 }).superRefine((p, ctx) => {
+  for (const key of ["api_version", "deployment"] as const) {
+    if (p[key] !== undefined && p.type !== "azure") {
+      ctx.addIssue({
+        code: "custom",
+        path: [key],
+        message: `only providers of type 'azure' take '${key}'`,
+      });
+    }
+  }
   if (p.type === "mock") return;
   for (const key of MOCK_KEYS) {
     if (p[key] !== undefined) {

@@ -11,6 +11,8 @@ export interface HttpProviderSpec {
   defaultBaseUrl: string;
   /** Path under the base URL for each API the provider speaks. */
   paths: Partial<Record<Api, string>>;
+  /** The path and query of one call, where they depend on more than its API (default: `paths`). */
+  target?(call: UpstreamCall): string;
   /** The provider's own auth and required headers; they override the client's. */
   headers(apiKey: string | undefined, client: Record<string, string>): Record<string, string>;
 }
@@ -33,7 +35,7 @@ export function httpProvider(init: ProviderInit, spec: HttpProviderSpec): Provid
   });
   const send = (call: UpstreamCall): Promise<UpstreamReply> =>
     client.post({
-      path: spec.paths[call.api] + call.query,
+      path: spec.target ? spec.target(call) : spec.paths[call.api] + call.query,
       headers: {
         ...call.headers,
         ...spec.headers(c.api_key, call.headers),

@@ -8,12 +8,18 @@ import echo from "./echo.ts";
 import mock from "./mock.ts";
 import { ollama } from "./ollama.ts";
 import { openai } from "./openai.ts";
+import { azure } from "./azure.ts";
 import type { Provider, ProviderFactory } from "./types.ts";
 
 /** Plugins that ship inside switchyard. */
 export const BUILTIN_PLUGINS: readonly Plugin[] = [echo, mock];
 
-const HTTP_PROVIDERS: Readonly<Record<string, ProviderFactory>> = { openai, anthropic, ollama };
+const HTTP_PROVIDERS: Readonly<Record<string, ProviderFactory>> = {
+  openai,
+  anthropic,
+  ollama,
+  azure,
+};
 
 /**
  * Every provider type, built-ins first; a type two plugins (or a plugin and a
