@@ -7,7 +7,7 @@
 
 /**
  * A wire API. Clients speak the first six; `ollama_*` are Ollama's native
- * routes, which only a provider speaks.
+ * routes and `gemini_generate` Gemini's `generateContent`, which only a provider speaks.
  */
 export type Api =
   | "chat"
@@ -17,7 +17,8 @@ export type Api =
   | "messages"
   | "count_tokens"
   | "ollama_chat"
-  | "ollama_embed";
+  | "ollama_embed"
+  | "gemini_generate";
 
 /** The error dialect of an endpoint: OpenAI's, Anthropic's, or the Responses API's. */
 export type ErrorFormat = "openai" | "anthropic" | "responses";
@@ -51,6 +52,11 @@ export const APIS: Readonly<Record<Api, ApiInfo>> = {
   count_tokens: { route: "/v1/messages/count_tokens", errorFormat: "anthropic", list: "messages" },
   ollama_chat: { route: "/api/chat", errorFormat: "openai", list: "messages" },
   ollama_embed: { route: "/api/embed", errorFormat: "openai", list: "input" },
+  gemini_generate: {
+    route: "/v1beta/models/{model}:generateContent",
+    errorFormat: "openai",
+    list: "messages",
+  },
 };
 
 /** Sent to Anthropic when a request has no `max_tokens` (the Messages API requires one). */

@@ -20,6 +20,7 @@ Deno.test("check config.example.yaml exits 0, as it is and with every left-out s
     SWITCHYARD_KEY: "sy-example",
     CI_KEY: "sy-ci-example",
     AZURE_OPENAI_API_KEY: "azure-example",
+    GEMINI_API_KEY: "gemini-example",
   };
   const r = await run(["check", "config.example.yaml"], { env });
   assertEquals(r.code, 0, r.stderr);

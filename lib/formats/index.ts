@@ -8,6 +8,7 @@ import { chat } from "./chat/index.ts";
 import { messages } from "./messages/index.ts";
 import { responses } from "./responses/index.ts";
 import { ollama } from "./ollama/index.ts";
+import { gemini } from "./gemini/index.ts";
 
 export type { ClientFormat, WireFormat };
 
@@ -25,6 +26,7 @@ const WIRE: Partial<Record<Api, WireFormat>> = {
   // Embeddings answers are passed through; only their usage (chat's shape) is read.
   embeddings: { usage: chat.usage },
   ollama_chat: ollama,
+  gemini_generate: gemini,
 };
 
 /** The format of a client API, when the proxy reads or rewrites it (not embeddings). */

@@ -9,6 +9,7 @@ import mock from "./mock.ts";
 import { ollama } from "./ollama.ts";
 import { openai } from "./openai.ts";
 import { azure } from "./azure.ts";
+import { gemini } from "./gemini.ts";
 import type { Provider, ProviderFactory } from "./types.ts";
 
 /** Plugins that ship inside switchyard. */
@@ -19,6 +20,7 @@ const HTTP_PROVIDERS: Readonly<Record<string, ProviderFactory>> = {
   anthropic,
   ollama,
   azure,
+  gemini,
 };
 
 /**

@@ -350,7 +350,8 @@ export class RedisRouteStats {
 
   async exchange(stats: SharedRouteStats): Promise<void> {
     const now = Date.now();
-    const lapse = SYNC_MS * 8;
+    // An instance that stopped publishing is forgotten after this (a busy one may publish late).
+    const lapse = SYNC_MS * 20;
     const own = JSON.stringify([...stats.own()]);
     const [, , , ids] = await this.guard.run(() =>
       Promise.all([

@@ -1,0 +1,139 @@
+/**
+ * Gemini's `generateContent` requests from chat-shaped ones
+ * (https://ai.google.dev/api/generate-content): the system prompt as
+ * `systemInstruction`, turns as `contents` (the assistant is `model`, tool
+ * results go back as `functionResponse` parts of a user turn), images as
+ * `inlineData`, tools as `functionDeclarations` with their JSON Schema, the
+ * sampling settings and thinking in `generationConfig`.
+ */
+import { untranslatable } from "../check.ts";
+import { asArray, type Drop, dropFields, type Json, parseArguments } from "../json.ts";
+import { contentText } from "../text.ts";
+
+/** Clients may name a model `models/gemini-2.5-pro`; the path takes it without the prefix. */
+export function geminiModel(model: string): string {
+  return model.startsWith("models/") ? model.slice("models/".length) : model;
+}
+
+/** A chat message's content as Gemini parts: text and inline images (Gemini takes no image URLs here). */
+function parts(content: unknown): Json[] {
+  if (typeof content === "string") return content ? [{ text: content }] : [];
+  return asArray(content).flatMap((part): Json[] => {
+    if (part.type === "text") return part.text ? [{ text: String(part.text) }] : [];
+    if (part.type !== "image_url") throw untranslatable(`a content part of type '${part.type}'`);
+    const url = String((part.image_url as Json | undefined)?.url ?? "");
+    const data = /^data:([^;,]+);base64,(.*)$/s.exec(url);
+    if (!data) throw untranslatable("an image by URL (Gemini takes inline images here)");
+    return [{ inlineData: { mimeType: data[1], data: data[2] } }];
+  });
+}
+
+/** A tool result as Gemini's `response` object: JSON objects as they are, anything else wrapped. */
+function toolResponse(content: unknown): Json {
+  const text = contentText(content);
+  try {
+    const parsed = JSON.parse(text);
+    if (parsed && typeof parsed === "object" && !Array.isArray(parsed)) return parsed;
+  } catch { /* plain text */ }
+  return { result: text };
+}
+
+const BUDGETS: Record<string, number> = {
+  minimal: 512,
+  low: 1024,
+  medium: 8192,
+  high: 24576,
+  xhigh: 32768,
+};
+
+export function chatToGemini(chat: Json, drop: Drop): Json {
+  const system: Json[] = [];
+  const contents: Json[] = [];
+  /** Tool names by call id: a functionResponse names its function. */
+  const names = new Map<string, string>();
+  const add = (role: "user" | "model", more: Json[]) => {
+    if (more.length === 0) return;
+    const last = contents.at(-1);
+    // Gemini wants turns to alternate: a run of one role's messages is one turn.
+    if (last?.role === role) (last.parts as Json[]).push(...more);
+    else contents.push({ role, parts: more });
+  };
+  for (const m of asArray(chat.messages)) {
+    if (m.role === "system" || m.role === "developer") system.push(...parts(m.content));
+    else if (m.role === "user") add("user", parts(m.content));
+    else if (m.role === "tool") {
+      const name = names.get(String(m.tool_call_id)) ?? String(m.name ?? "tool");
+      add("user", [{
+        functionResponse: { id: m.tool_call_id, name, response: toolResponse(m.content) },
+      }]);
+    } else if (m.role === "assistant") {
+      if (typeof m.reasoning_content === "string" && m.reasoning_content) drop("reasoning_content");
+      const calls = asArray(m.tool_calls).map((c) => {
+        const fn = (c.function ?? {}) as Json;
+        names.set(String(c.id), String(fn.name ?? ""));
+        return { functionCall: { id: c.id, name: fn.name, args: parseArguments(fn.arguments) } };
+      });
+      add("model", [...parts(m.content), ...calls]);
+    }
+  }
+  const config: Json = {};
+  if (chat.temperature !== undefined) config.temperature = chat.temperature;
+  if (chat.top_p !== undefined) config.topP = chat.top_p;
+  if (chat.seed !== undefined) config.seed = chat.seed;
+  const maxTokens = chat.max_completion_tokens ?? chat.max_tokens;
+  if (maxTokens !== undefined) config.maxOutputTokens = maxTokens;
+  if (chat.stop !== undefined && chat.stop !== null) {
+    config.stopSequences = Array.isArray(chat.stop) ? chat.stop : [chat.stop];
+  }
+  const format = chat.response_format as Json | undefined;
+  if (format?.type === "json_object") config.responseMimeType = "application/json";
+  else if (format?.type === "json_schema") {
+    config.responseMimeType = "application/json";
+    config.responseJsonSchema = (format.json_schema as Json | undefined)?.schema;
+  }
+  if (typeof chat.reasoning_effort === "string") {
+    config.thinkingConfig = chat.reasoning_effort === "none"
+      ? { thinkingBudget: 0 }
+      : { thinkingBudget: BUDGETS[chat.reasoning_effort] ?? 8192, includeThoughts: true };
+  }
+  const out: Json = { contents };
+  if (system.length) out.systemInstruction = { parts: system };
+  const tools = asArray(chat.tools).filter((t) => t.type === "function");
+  if (tools.length) {
+    out.tools = [{
+      functionDeclarations: tools.map((t) => {
+        const fn = (t.function ?? {}) as Json;
+        return {
+          name: fn.name,
+          ...(fn.description ? { description: fn.description } : {}),
+          ...(fn.parameters ? { parametersJsonSchema: fn.parameters } : {}),
+        };
+      }),
+    }];
+  }
+  const choice = chat.tool_choice as string | Json | undefined;
+  if (choice !== undefined) {
+    const named = typeof choice === "object"
+      ? (choice.function as Json | undefined)?.name
+      : undefined;
+    const mode = named
+      ? "ANY"
+      : choice === "none"
+      ? "NONE"
+      : choice === "required"
+      ? "ANY"
+      : "AUTO";
+    out.toolConfig = {
+      functionCallingConfig: { mode, ...(named ? { allowedFunctionNames: [named] } : {}) },
+    };
+  }
+  if (Object.keys(config).length) out.generationConfig = config;
+  dropFields(chat, [
+    "n",
+    "logprobs",
+    "presence_penalty",
+    "frequency_penalty",
+    "parallel_tool_calls",
+  ], drop);
+  return out;
+}
