@@ -28,6 +28,11 @@ Deno.test("check config.example.yaml exits 0, as it is and with every left-out s
   const dir = await tempDir({
     "all.yaml": uncommented(await Deno.readTextFile("config.example.yaml")),
     "ca.pem": "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n",
+    "vertex-sa.json": JSON.stringify({
+      client_email: "x@p.iam.gserviceaccount.com",
+      private_key: "-----BEGIN PRIVATE KEY-----\n-----END PRIVATE KEY-----\n",
+      token_uri: "https://oauth2.googleapis.com/token",
+    }),
   });
   const all = await run(["check", `${dir}/all.yaml`], { env });
   assertEquals(all.code, 0, all.stderr);

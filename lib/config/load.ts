@@ -153,6 +153,7 @@ function resolvePaths(config: Config, path: string): Config {
   const resolve = (p: string) => (p.startsWith("/") || p.includes(":") ? p : dir + p);
   for (const provider of Object.values(config.providers)) {
     if (provider.tls?.ca_file) provider.tls.ca_file = resolve(provider.tls.ca_file);
+    if (provider.credentials_file) provider.credentials_file = resolve(provider.credentials_file);
   }
   config.plugins = config.plugins.map(resolve);
   return config;

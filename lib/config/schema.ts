@@ -93,6 +93,8 @@ const MOCK_KEYS = [
   "text",
 ] as const;
 
+const VERTEX_KEYS = ["project", "location", "credentials_file", "publisher"] as const;
+
 export const providerSchema = z.strictObject({
   type: z.string().min(1),
   base_url: z.url().optional(),
@@ -110,6 +112,11 @@ export const providerSchema = z.strictObject({
   api_version: z.string().min(1).optional(),
   /** Azure, deployment style: the deployment (default: the upstream model name). */
   deployment: z.string().min(1).optional(),
+  /** Vertex AI: the project, the region (or `global`), the service-account key file, whose models. */
+  project: z.string().min(1).optional(),
+  location: z.string().min(1).optional(),
+  credentials_file: z.string().min(1).optional(),
+  publisher: z.enum(["google", "anthropic"]).optional(),
   price: priceSchema.optional(),
   /** Free-form settings for plugin provider types. */
   options: z.record(z.string(), z.unknown()).default({}),
@@ -120,13 +127,16 @@ export const providerSchema = z.strictObject({
   fail_rate: num().pipe(z.number().min(0).max(1)).optional(),
   text: z.string().optional(),
 }).superRefine((p, ctx) => {
-  for (const key of ["api_version", "deployment"] as const) {
-    if (p[key] !== undefined && p.type !== "azure") {
-      ctx.addIssue({
-        code: "custom",
-        path: [key],
-        message: `only providers of type 'azure' take '${key}'`,
-      });
+  const only = { azure: ["api_version", "deployment"], vertex: VERTEX_KEYS } as const;
+  for (const [type, keys] of Object.entries(only)) {
+    for (const key of keys) {
+      if (p[key] !== undefined && p.type !== type) {
+        ctx.addIssue({
+          code: "custom",
+          path: [key],
+          message: `only providers of type '${type}' take '${key}'`,
+        });
+      }
     }
   }
   if (p.type === "mock") return;

@@ -13,8 +13,13 @@ export interface HttpProviderSpec {
   paths: Partial<Record<Api, string>>;
   /** The path and query of one call, where they depend on more than its API (default: `paths`). */
   target?(call: UpstreamCall): string;
-  /** The provider's own auth and required headers; they override the client's. */
-  headers(apiKey: string | undefined, client: Record<string, string>): Record<string, string>;
+  /** The provider's own auth and required headers; they override the client's (a promise: a token to fetch). */
+  headers(
+    apiKey: string | undefined,
+    client: Record<string, string>,
+  ): Record<string, string> | Promise<Record<string, string>>;
+  /** The body as this provider wants it, where it differs from the API's own (then never the client's bytes). */
+  body?(call: UpstreamCall): Record<string, unknown>;
 }
 
 /** A Provider that POSTs each call as JSON to `base_url + paths[api]`. */
@@ -33,19 +38,23 @@ export function httpProvider(init: ProviderInit, spec: HttpProviderSpec): Provid
     redact: init.redact,
     maxBodyBytes: init.maxResponseBytes,
   });
-  const send = (call: UpstreamCall): Promise<UpstreamReply> =>
+  const post = (call: UpstreamCall, own: Record<string, string>): Promise<UpstreamReply> =>
     client.post({
       path: spec.target ? spec.target(call) : spec.paths[call.api] + call.query,
       headers: {
         ...call.headers,
-        ...spec.headers(c.api_key, call.headers),
+        ...own,
         "content-type": "application/json",
         // Bodies are read for usage: ask for them uncompressed.
         "accept-encoding": "identity",
       },
-      body: call.raw ?? JSON.stringify(call.body),
+      body: spec.body ? JSON.stringify(spec.body(call)) : call.raw ?? JSON.stringify(call.body),
       signal: call.signal,
       stream: call.stream,
     });
+  const send = (call: UpstreamCall): Promise<UpstreamReply> => {
+    const own = spec.headers(c.api_key, call.headers);
+    return own instanceof Promise ? own.then((h) => post(call, h)) : post(call, own);
+  };
   return { apis: Object.keys(spec.paths) as Api[], complete: send, stream: send };
 }

@@ -10,6 +10,7 @@ import { ollama } from "./ollama.ts";
 import { openai } from "./openai.ts";
 import { azure } from "./azure.ts";
 import { gemini } from "./gemini.ts";
+import { vertex } from "./vertex.ts";
 import type { Provider, ProviderFactory } from "./types.ts";
 
 /** Plugins that ship inside switchyard. */
@@ -21,6 +22,7 @@ const HTTP_PROVIDERS: Readonly<Record<string, ProviderFactory>> = {
   ollama,
   azure,
   gemini,
+  vertex,
 };
 
 /**
