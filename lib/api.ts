@@ -7,7 +7,8 @@
 
 /**
  * A wire API. Clients speak the first six; `ollama_*` are Ollama's native
- * routes and `gemini_generate` Gemini's `generateContent`, which only a provider speaks.
+ * routes, `gemini_generate` Gemini's `generateContent` and `bedrock_converse`
+ * Bedrock's Converse, which only a provider speaks.
  */
 export type Api =
   | "chat"
@@ -18,7 +19,8 @@ export type Api =
   | "count_tokens"
   | "ollama_chat"
   | "ollama_embed"
-  | "gemini_generate";
+  | "gemini_generate"
+  | "bedrock_converse";
 
 /** The error dialect of an endpoint: OpenAI's, Anthropic's, or the Responses API's. */
 export type ErrorFormat = "openai" | "anthropic" | "responses";
@@ -57,6 +59,7 @@ export const APIS: Readonly<Record<Api, ApiInfo>> = {
     errorFormat: "openai",
     list: "messages",
   },
+  bedrock_converse: { route: "/model/{modelId}/converse", errorFormat: "openai", list: "messages" },
 };
 
 /** Sent to Anthropic when a request has no `max_tokens` (the Messages API requires one). */

@@ -101,8 +101,14 @@ export function createRuntime(
   const secrets = [
     ...config.server.api_keys,
     ...config.keys.flatMap((k) => (k.key ? [k.key] : [])),
-    ...Object.values(config.providers).flatMap((p) => (p.api_key ? [p.api_key] : [])),
+    ...Object.values(config.providers).flatMap((p) =>
+      [p.api_key, p.secret_access_key, p.session_token].filter((s): s is string => !!s)
+    ),
     ...urlPassword(config.state.url),
+    // Bedrock's credentials may come from the environment.
+    ...(Object.values(config.providers).some((p) => p.type === "bedrock")
+      ? ["AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"].flatMap((n) => Deno.env.get(n) ?? [])
+      : []),
     ...Object.values(config.otel?.headers ?? {}),
   ];
   const redactor = new Redactor(secrets);

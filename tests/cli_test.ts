@@ -21,6 +21,8 @@ Deno.test("check config.example.yaml exits 0, as it is and with every left-out s
     CI_KEY: "sy-ci-example",
     AZURE_OPENAI_API_KEY: "azure-example",
     GEMINI_API_KEY: "gemini-example",
+    AWS_ACCESS_KEY_ID: "AKIAEXAMPLE",
+    AWS_SECRET_ACCESS_KEY: "aws-secret-example",
   };
   const r = await run(["check", "config.example.yaml"], { env });
   assertEquals(r.code, 0, r.stderr);

@@ -94,6 +94,7 @@ const MOCK_KEYS = [
 ] as const;
 
 const VERTEX_KEYS = ["project", "location", "credentials_file", "publisher"] as const;
+const BEDROCK_KEYS = ["region", "access_key_id", "secret_access_key", "session_token"] as const;
 
 export const providerSchema = z.strictObject({
   type: z.string().min(1),
@@ -117,6 +118,11 @@ export const providerSchema = z.strictObject({
   location: z.string().min(1).optional(),
   credentials_file: z.string().min(1).optional(),
   publisher: z.enum(["google", "anthropic"]).optional(),
+  /** Bedrock: the region and AWS credentials (else the AWS_* variables). */
+  region: z.string().optional(),
+  access_key_id: z.string().optional(),
+  secret_access_key: z.string().optional(),
+  session_token: z.string().optional(),
   price: priceSchema.optional(),
   /** Free-form settings for plugin provider types. */
   options: z.record(z.string(), z.unknown()).default({}),
@@ -127,7 +133,11 @@ export const providerSchema = z.strictObject({
   fail_rate: num().pipe(z.number().min(0).max(1)).optional(),
   text: z.string().optional(),
 }).superRefine((p, ctx) => {
-  const only = { azure: ["api_version", "deployment"], vertex: VERTEX_KEYS } as const;
+  const only = {
+    azure: ["api_version", "deployment"],
+    vertex: VERTEX_KEYS,
+    bedrock: BEDROCK_KEYS,
+  } as const;
   for (const [type, keys] of Object.entries(only)) {
     for (const key of keys) {
       if (p[key] !== undefined && p.type !== type) {

@@ -9,6 +9,7 @@ import { messages } from "./messages/index.ts";
 import { responses } from "./responses/index.ts";
 import { ollama } from "./ollama/index.ts";
 import { gemini } from "./gemini/index.ts";
+import { bedrock } from "./bedrock/index.ts";
 
 export type { ClientFormat, WireFormat };
 
@@ -27,6 +28,7 @@ const WIRE: Partial<Record<Api, WireFormat>> = {
   embeddings: { usage: chat.usage },
   ollama_chat: ollama,
   gemini_generate: gemini,
+  bedrock_converse: bedrock,
 };
 
 /** The format of a client API, when the proxy reads or rewrites it (not embeddings). */

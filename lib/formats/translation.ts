@@ -30,9 +30,9 @@ export interface Translation {
 
 /** Which provider APIs each client API can be translated to, preferred first. */
 const TARGETS: Partial<Record<Api, Api[]>> = {
-  chat: ["messages", "gemini_generate", "ollama_chat"],
-  messages: ["chat", "gemini_generate", "ollama_chat"],
-  responses: ["chat", "messages", "gemini_generate", "ollama_chat"],
+  chat: ["messages", "gemini_generate", "bedrock_converse", "ollama_chat"],
+  messages: ["chat", "gemini_generate", "bedrock_converse", "ollama_chat"],
+  responses: ["chat", "messages", "gemini_generate", "bedrock_converse", "ollama_chat"],
   embeddings: ["ollama_embed"],
 };
 

@@ -20,6 +20,8 @@ export interface HttpProviderSpec {
   ): Record<string, string> | Promise<Record<string, string>>;
   /** The body as this provider wants it, where it differs from the API's own (then never the client's bytes). */
   body?(call: UpstreamCall): Record<string, unknown>;
+  /** Headers that sign the request as it goes out (path with its query, body text): AWS's SigV4. */
+  sign?(path: string, body: string): Promise<Record<string, string>>;
 }
 
 /** A Provider that POSTs each call as JSON to `base_url + paths[api]`. */
@@ -38,9 +40,16 @@ export function httpProvider(init: ProviderInit, spec: HttpProviderSpec): Provid
     redact: init.redact,
     maxBodyBytes: init.maxResponseBytes,
   });
-  const post = (call: UpstreamCall, own: Record<string, string>): Promise<UpstreamReply> =>
+  const post = (
+    call: UpstreamCall,
+    own: Record<string, string>,
+    path = spec.target ? spec.target(call) : spec.paths[call.api] + call.query,
+    body: string | Uint8Array = spec.body
+      ? JSON.stringify(spec.body(call))
+      : call.raw ?? JSON.stringify(call.body),
+  ): Promise<UpstreamReply> =>
     client.post({
-      path: spec.target ? spec.target(call) : spec.paths[call.api] + call.query,
+      path,
       headers: {
         ...call.headers,
         ...own,
@@ -48,11 +57,17 @@ export function httpProvider(init: ProviderInit, spec: HttpProviderSpec): Provid
         // Bodies are read for usage: ask for them uncompressed.
         "accept-encoding": "identity",
       },
-      body: spec.body ? JSON.stringify(spec.body(call)) : call.raw ?? JSON.stringify(call.body),
+      body,
       signal: call.signal,
       stream: call.stream,
     });
+  const signed = async (call: UpstreamCall): Promise<UpstreamReply> => {
+    const path = spec.target ? spec.target(call) : spec.paths[call.api] + call.query;
+    const body = JSON.stringify(spec.body ? spec.body(call) : call.body);
+    return post(call, await spec.sign!(path, body), path, body);
+  };
   const send = (call: UpstreamCall): Promise<UpstreamReply> => {
+    if (spec.sign) return signed(call);
     const own = spec.headers(c.api_key, call.headers);
     return own instanceof Promise ? own.then((h) => post(call, h)) : post(call, own);
   };

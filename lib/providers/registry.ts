@@ -11,6 +11,7 @@ import { openai } from "./openai.ts";
 import { azure } from "./azure.ts";
 import { gemini } from "./gemini.ts";
 import { vertex } from "./vertex.ts";
+import { bedrock } from "./bedrock.ts";
 import type { Provider, ProviderFactory } from "./types.ts";
 
 /** Plugins that ship inside switchyard. */
@@ -23,6 +24,7 @@ const HTTP_PROVIDERS: Readonly<Record<string, ProviderFactory>> = {
   azure,
   gemini,
   vertex,
+  bedrock,
 };
 
 /**

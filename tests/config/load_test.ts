@@ -114,7 +114,7 @@ Deno.test("an unknown provider type is a config error naming the known ones", ()
     assert(err instanceof ConfigError);
     assertMatch(
       err.problems[0],
-      /^providers\.e\.type: unknown provider type 'telepathy' \(known: openai, anthropic, ollama, azure, gemini, vertex, echo/,
+      /^providers\.e\.type: unknown provider type 'telepathy' \(known: openai, anthropic, ollama, azure, gemini, vertex, bedrock, echo/,
     );
   }
 });

@@ -1,0 +1,111 @@
+/**
+ * Amazon Bedrock's Converse requests from chat-shaped ones
+ * (https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_Converse.html):
+ * `system` blocks, turns of content blocks (text, images as bytes, `toolUse`,
+ * `toolResult` gathered into the next user turn), `inferenceConfig`, tools
+ * as `toolSpec` with their JSON Schema, and `toolChoice`.
+ */
+import { untranslatable } from "../check.ts";
+import { asArray, type Drop, dropFields, type Json, parseArguments } from "../json.ts";
+import { contentText } from "../text.ts";
+
+const FORMATS: Record<string, string> = {
+  "image/png": "png",
+  "image/jpeg": "jpeg",
+  "image/gif": "gif",
+  "image/webp": "webp",
+};
+
+function blocks(content: unknown): Json[] {
+  if (typeof content === "string") return content ? [{ text: content }] : [];
+  return asArray(content).flatMap((part): Json[] => {
+    if (part.type === "text") return part.text ? [{ text: String(part.text) }] : [];
+    if (part.type !== "image_url") throw untranslatable(`a content part of type '${part.type}'`);
+    const url = String((part.image_url as Json | undefined)?.url ?? "");
+    const data = /^data:([^;,]+);base64,(.*)$/s.exec(url);
+    const format = data && FORMATS[data[1]];
+    if (!data || !format) {
+      throw untranslatable(
+        "an image by URL or of a type Bedrock does not take (png, jpeg, gif, webp)",
+      );
+    }
+    return [{ image: { format, source: { bytes: data[2] } } }];
+  });
+}
+
+export function chatToConverse(chat: Json, drop: Drop): Json {
+  const system: Json[] = [];
+  const messages: Json[] = [];
+  const add = (role: "user" | "assistant", more: Json[]) => {
+    if (more.length === 0) return;
+    const last = messages.at(-1);
+    // Converse wants turns to alternate: a run of one role's messages is one turn.
+    if (last?.role === role) (last.content as Json[]).push(...more);
+    else messages.push({ role, content: more });
+  };
+  for (const m of asArray(chat.messages)) {
+    if (m.role === "system" || m.role === "developer") system.push(...blocks(m.content));
+    else if (m.role === "user") add("user", blocks(m.content));
+    else if (m.role === "tool") {
+      add("user", [{
+        toolResult: {
+          toolUseId: String(m.tool_call_id),
+          content: [{ text: contentText(m.content) }],
+        },
+      }]);
+    } else if (m.role === "assistant") {
+      if (typeof m.reasoning_content === "string" && m.reasoning_content) drop("reasoning_content");
+      const calls = asArray(m.tool_calls).map((c) => {
+        const fn = (c.function ?? {}) as Json;
+        return {
+          toolUse: { toolUseId: String(c.id), name: fn.name, input: parseArguments(fn.arguments) },
+        };
+      });
+      add("assistant", [...blocks(m.content), ...calls]);
+    }
+  }
+  const inference: Json = {};
+  const maxTokens = chat.max_completion_tokens ?? chat.max_tokens;
+  if (maxTokens !== undefined) inference.maxTokens = maxTokens;
+  if (chat.temperature !== undefined) inference.temperature = chat.temperature;
+  if (chat.top_p !== undefined) inference.topP = chat.top_p;
+  if (chat.stop !== undefined && chat.stop !== null) {
+    inference.stopSequences = Array.isArray(chat.stop) ? chat.stop : [chat.stop];
+  }
+  const out: Json = { messages };
+  if (system.length) out.system = system;
+  if (Object.keys(inference).length) out.inferenceConfig = inference;
+  const tools = asArray(chat.tools).filter((t) => t.type === "function");
+  const choice = chat.tool_choice as string | Json | undefined;
+  if (tools.length && choice !== "none") {
+    const named = typeof choice === "object"
+      ? (choice.function as Json | undefined)?.name
+      : undefined;
+    out.toolConfig = {
+      tools: tools.map((t) => {
+        const fn = (t.function ?? {}) as Json;
+        return {
+          toolSpec: {
+            name: fn.name,
+            ...(fn.description ? { description: fn.description } : {}),
+            inputSchema: { json: fn.parameters ?? { type: "object", properties: {} } },
+          },
+        };
+      }),
+      ...(named
+        ? { toolChoice: { tool: { name: named } } }
+        : choice === "required"
+        ? { toolChoice: { any: {} } }
+        : {}),
+    };
+  }
+  dropFields(chat, [
+    "n",
+    "logprobs",
+    "presence_penalty",
+    "frequency_penalty",
+    "seed",
+    "response_format",
+  ], drop);
+  return out;
+}
