@@ -8,6 +8,7 @@
 import { untranslatable } from "../check.ts";
 import { asArray, type Drop, dropFields, type Json, parseArguments } from "../json.ts";
 import { contentText } from "../text.ts";
+import { alternatingTurns, sampling } from "../turns.ts";
 
 const FORMATS: Record<string, string> = {
   "image/png": "png",
@@ -35,14 +36,7 @@ function blocks(content: unknown): Json[] {
 
 export function chatToConverse(chat: Json, drop: Drop): Json {
   const system: Json[] = [];
-  const messages: Json[] = [];
-  const add = (role: "user" | "assistant", more: Json[]) => {
-    if (more.length === 0) return;
-    const last = messages.at(-1);
-    // Converse wants turns to alternate: a run of one role's messages is one turn.
-    if (last?.role === role) (last.content as Json[]).push(...more);
-    else messages.push({ role, content: more });
-  };
+  const { turns: messages, add } = alternatingTurns("content");
   for (const m of asArray(chat.messages)) {
     if (m.role === "system" || m.role === "developer") system.push(...blocks(m.content));
     else if (m.role === "user") add("user", blocks(m.content));
@@ -64,14 +58,7 @@ export function chatToConverse(chat: Json, drop: Drop): Json {
       add("assistant", [...blocks(m.content), ...calls]);
     }
   }
-  const inference: Json = {};
-  const maxTokens = chat.max_completion_tokens ?? chat.max_tokens;
-  if (maxTokens !== undefined) inference.maxTokens = maxTokens;
-  if (chat.temperature !== undefined) inference.temperature = chat.temperature;
-  if (chat.top_p !== undefined) inference.topP = chat.top_p;
-  if (chat.stop !== undefined && chat.stop !== null) {
-    inference.stopSequences = Array.isArray(chat.stop) ? chat.stop : [chat.stop];
-  }
+  const inference = sampling(chat);
   const out: Json = { messages };
   if (system.length) out.system = system;
   if (Object.keys(inference).length) out.inferenceConfig = inference;

@@ -9,6 +9,7 @@
 import { untranslatable } from "../check.ts";
 import { asArray, type Drop, dropFields, type Json, parseArguments } from "../json.ts";
 import { contentText } from "../text.ts";
+import { alternatingTurns, sampling } from "../turns.ts";
 
 /** Clients may name a model `models/gemini-2.5-pro`; the path takes it without the prefix. */
 export function geminiModel(model: string): string {
@@ -48,16 +49,9 @@ const BUDGETS: Record<string, number> = {
 
 export function chatToGemini(chat: Json, drop: Drop): Json {
   const system: Json[] = [];
-  const contents: Json[] = [];
+  const { turns: contents, add } = alternatingTurns("parts");
   /** Tool names by call id: a functionResponse names its function. */
   const names = new Map<string, string>();
-  const add = (role: "user" | "model", more: Json[]) => {
-    if (more.length === 0) return;
-    const last = contents.at(-1);
-    // Gemini wants turns to alternate: a run of one role's messages is one turn.
-    if (last?.role === role) (last.parts as Json[]).push(...more);
-    else contents.push({ role, parts: more });
-  };
   for (const m of asArray(chat.messages)) {
     if (m.role === "system" || m.role === "developer") system.push(...parts(m.content));
     else if (m.role === "user") add("user", parts(m.content));
@@ -76,15 +70,9 @@ export function chatToGemini(chat: Json, drop: Drop): Json {
       add("model", [...parts(m.content), ...calls]);
     }
   }
-  const config: Json = {};
-  if (chat.temperature !== undefined) config.temperature = chat.temperature;
-  if (chat.top_p !== undefined) config.topP = chat.top_p;
-  if (chat.seed !== undefined) config.seed = chat.seed;
-  const maxTokens = chat.max_completion_tokens ?? chat.max_tokens;
+  const { maxTokens, ...config } = sampling(chat);
   if (maxTokens !== undefined) config.maxOutputTokens = maxTokens;
-  if (chat.stop !== undefined && chat.stop !== null) {
-    config.stopSequences = Array.isArray(chat.stop) ? chat.stop : [chat.stop];
-  }
+  if (chat.seed !== undefined) config.seed = chat.seed;
   const format = chat.response_format as Json | undefined;
   if (format?.type === "json_object") config.responseMimeType = "application/json";
   else if (format?.type === "json_schema") {
