@@ -3,6 +3,12 @@
  * Anthropic messages and Responses API input items.
  */
 
+/** A `data:TYPE;base64,DATA` URL's type and data; null for any other URL. */
+export function dataUrl(url: string): { mediaType: string; data: string } | null {
+  const m = /^data:([^;,]+);base64,(.*)$/s.exec(url);
+  return m ? { mediaType: m[1], data: m[2] } : null;
+}
+
 /** A message content's text: a string, or its text parts/blocks joined. */
 export function contentText(content: unknown): string {
   if (typeof content === "string") return content;

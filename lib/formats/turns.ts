@@ -1,9 +1,12 @@
 /**
  * What Gemini's and Bedrock's requests share in their making from the chat
- * shape: turns that must alternate (a run of one role's messages is one
- * turn), and the sampling settings under the names both use.
+ * shape: content as `{text}` parts and inline images, turns that must
+ * alternate (a run of one role's messages is one turn), and the sampling
+ * settings under the names both use.
  */
-import type { Json } from "./json.ts";
+import { untranslatable } from "./check.ts";
+import { asArray, type Json } from "./json.ts";
+import { dataUrl } from "./text.ts";
 
 /** Turns `{role, [key]: [...]}`, a message of the same role as the last merged into it. */
 export function alternatingTurns(key: "parts" | "content") {
@@ -30,4 +33,25 @@ export function sampling(chat: Json): Json {
     out.stopSequences = Array.isArray(chat.stop) ? chat.stop : [chat.stop];
   }
   return out;
+}
+
+/**
+ * A chat message's content as `{text}` parts and images, `image` making the
+ * part of an inline (data URL) image, or null when the provider cannot take
+ * it — then the request is refused, `refused` saying why.
+ */
+export function contentParts(
+  content: unknown,
+  image: (mediaType: string, data: string) => Json | null,
+  refused: string,
+): Json[] {
+  if (typeof content === "string") return content ? [{ text: content }] : [];
+  return asArray(content).flatMap((part): Json[] => {
+    if (part.type === "text") return part.text ? [{ text: String(part.text) }] : [];
+    if (part.type !== "image_url") throw untranslatable(`a content part of type '${part.type}'`);
+    const data = dataUrl(String((part.image_url as Json | undefined)?.url ?? ""));
+    const made = data && image(data.mediaType, data.data);
+    if (!made) throw untranslatable(refused);
+    return [made];
+  });
 }

@@ -5,10 +5,9 @@
  * `toolResult` gathered into the next user turn), `inferenceConfig`, tools
  * as `toolSpec` with their JSON Schema, and `toolChoice`.
  */
-import { untranslatable } from "../check.ts";
 import { asArray, type Drop, dropFields, type Json, parseArguments } from "../json.ts";
 import { contentText } from "../text.ts";
-import { alternatingTurns, sampling } from "../turns.ts";
+import { alternatingTurns, contentParts, sampling } from "../turns.ts";
 
 const FORMATS: Record<string, string> = {
   "image/png": "png",
@@ -17,22 +16,15 @@ const FORMATS: Record<string, string> = {
   "image/webp": "webp",
 };
 
-function blocks(content: unknown): Json[] {
-  if (typeof content === "string") return content ? [{ text: content }] : [];
-  return asArray(content).flatMap((part): Json[] => {
-    if (part.type === "text") return part.text ? [{ text: String(part.text) }] : [];
-    if (part.type !== "image_url") throw untranslatable(`a content part of type '${part.type}'`);
-    const url = String((part.image_url as Json | undefined)?.url ?? "");
-    const data = /^data:([^;,]+);base64,(.*)$/s.exec(url);
-    const format = data && FORMATS[data[1]];
-    if (!data || !format) {
-      throw untranslatable(
-        "an image by URL or of a type Bedrock does not take (png, jpeg, gif, webp)",
-      );
-    }
-    return [{ image: { format, source: { bytes: data[2] } } }];
-  });
-}
+const blocks = (content: unknown) =>
+  contentParts(
+    content,
+    (mediaType, data) =>
+      FORMATS[mediaType]
+        ? { image: { format: FORMATS[mediaType], source: { bytes: data } } }
+        : null,
+    "an image by URL or of a type Bedrock does not take (png, jpeg, gif, webp)",
+  );
 
 export function chatToConverse(chat: Json, drop: Drop): Json {
   const system: Json[] = [];

@@ -6,10 +6,9 @@
  * `inlineData`, tools as `functionDeclarations` with their JSON Schema, the
  * sampling settings and thinking in `generationConfig`.
  */
-import { untranslatable } from "../check.ts";
 import { asArray, type Drop, dropFields, type Json, parseArguments } from "../json.ts";
 import { contentText } from "../text.ts";
-import { alternatingTurns, sampling } from "../turns.ts";
+import { alternatingTurns, contentParts, sampling } from "../turns.ts";
 
 /** Clients may name a model `models/gemini-2.5-pro`; the path takes it without the prefix. */
 export function geminiModel(model: string): string {
@@ -17,17 +16,12 @@ export function geminiModel(model: string): string {
 }
 
 /** A chat message's content as Gemini parts: text and inline images (Gemini takes no image URLs here). */
-function parts(content: unknown): Json[] {
-  if (typeof content === "string") return content ? [{ text: content }] : [];
-  return asArray(content).flatMap((part): Json[] => {
-    if (part.type === "text") return part.text ? [{ text: String(part.text) }] : [];
-    if (part.type !== "image_url") throw untranslatable(`a content part of type '${part.type}'`);
-    const url = String((part.image_url as Json | undefined)?.url ?? "");
-    const data = /^data:([^;,]+);base64,(.*)$/s.exec(url);
-    if (!data) throw untranslatable("an image by URL (Gemini takes inline images here)");
-    return [{ inlineData: { mimeType: data[1], data: data[2] } }];
-  });
-}
+const parts = (content: unknown) =>
+  contentParts(
+    content,
+    (mimeType, data) => ({ inlineData: { mimeType, data } }),
+    "an image by URL (Gemini takes inline images here)",
+  );
 
 /** A tool result as Gemini's `response` object: JSON objects as they are, anything else wrapped. */
 function toolResponse(content: unknown): Json {

@@ -10,7 +10,7 @@ import { DEFAULT_MAX_TOKENS } from "../../api.ts";
 import { untranslatable } from "../check.ts";
 import { asArray, type Drop, dropFields, type Json, keepOnly, parseArguments } from "../json.ts";
 import type { Answer, AnswerEvent, Block } from "../neutral.ts";
-import { contentText } from "../text.ts";
+import { contentText, dataUrl } from "../text.ts";
 import { BUDGET, TOOL_ERROR } from "./thinking.ts";
 
 /** The tool a JSON-schema answer is asked for as, when the schema has no name. */
@@ -18,9 +18,12 @@ export const STRUCTURED_TOOL = "structured_output";
 
 function imageBlock(part: Json): Json {
   const url = String((part.image_url as Json | undefined)?.url ?? part.image_url ?? "");
-  const data = /^data:([^;,]+);base64,(.*)$/s.exec(url);
+  const data = dataUrl(url);
   if (data) {
-    return { type: "image", source: { type: "base64", media_type: data[1], data: data[2] } };
+    return {
+      type: "image",
+      source: { type: "base64", media_type: data.mediaType, data: data.data },
+    };
   }
   if (/^https?:\/\//.test(url)) return { type: "image", source: { type: "url", url } };
   throw untranslatable("an image_url that is neither a data: nor an http(s) URL");
@@ -29,9 +32,12 @@ function imageBlock(part: Json): Json {
 /** OpenAI's `file` part (a PDF as a data URL) as a document block; a file id is OpenAI's alone. */
 function documentBlock(part: Json): Json {
   const file = (part.file ?? {}) as Json;
-  const data = /^data:([^;,]+);base64,(.*)$/s.exec(String(file.file_data ?? ""));
+  const data = dataUrl(String(file.file_data ?? ""));
   if (!data) throw untranslatable("a file part without file_data (file ids are OpenAI's)");
-  return { type: "document", source: { type: "base64", media_type: data[1], data: data[2] } };
+  return {
+    type: "document",
+    source: { type: "base64", media_type: data.mediaType, data: data.data },
+  };
 }
 
 /** OpenAI content (string or parts) as Anthropic blocks. */

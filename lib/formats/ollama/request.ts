@@ -4,7 +4,7 @@
  */
 import { untranslatable } from "../check.ts";
 import { asArray, type Drop, dropFields, type Json, parseArguments } from "../json.ts";
-import { contentText } from "../text.ts";
+import { contentText, dataUrl } from "../text.ts";
 
 /** Clients may name Ollama models `ollama/llama3`; Ollama knows them as `llama3`. */
 export function ollamaModel(model: string): string {
@@ -17,9 +17,9 @@ function images(content: unknown): string[] {
     if (part.type === "text") return [];
     if (part.type !== "image_url") throw untranslatable(`a content part of type '${part.type}'`);
     const url = String((part.image_url as Json | undefined)?.url ?? "");
-    const data = /^data:[^;,]+;base64,(.*)$/s.exec(url);
+    const data = dataUrl(url);
     if (!data) throw untranslatable("an image by URL (Ollama takes base64 images only)");
-    return [data[1]];
+    return [data.data];
   });
 }
 
