@@ -10,6 +10,7 @@
  */
 import { ProxyError } from "../errors.ts";
 import { TICK_MS, watch } from "../watchdog.ts";
+import { sleep } from "../sleep.ts";
 import { MemoryAnswers, MemoryCompanions, MemoryLimits } from "./memory.ts";
 import type {
   AnswerStore,
@@ -81,7 +82,7 @@ export class Guard {
 }
 
 /** 503 for a key with limits while the store is down and `on_error` is `closed`. */
-export const stateUnavailable = () =>
+const stateUnavailable = () =>
   new ProxyError(
     503,
     "the state store holding this key's limits is unavailable (state.on_error: closed)",
@@ -156,9 +157,14 @@ export class GuardedLimits implements LimitStore {
     period: number,
     slot: boolean,
   ): Promise<Verdict> {
+    const asked = Promise.resolve(this.store.admit(id, limits, now, period, slot));
     try {
-      return await this.guard.run(() => this.store.admit(id, limits, now, period, slot));
+      return await this.guard.run(() => asked);
     } catch {
+      // Answered here after all: a slot the store grants later is nobody's, and goes back.
+      asked.then((late) => {
+        if (late.admitted && late.slot) return this.store.release(id, late.slot);
+      }).catch(() => {});
       // A key's limits are held shut when asked; a deployment's are then this process's view,
       // and so is a key without limits.
       if (this.guard.options.mode === "closed" && id.startsWith("key:") && limited(limits)) {
@@ -232,8 +238,10 @@ export class GuardedLimits implements LimitStore {
     while (this.pending > 0 && Date.now() < until) {
       clearTimeout(this.#timer);
       this.#timer = undefined;
-      await (this.#writing ?? this.#write());
-      if (this.pending > 0) await new Promise((r) => setTimeout(r, 100));
+      // One write at a time, even now: a charge arriving meanwhile waits for the next.
+      this.#writing ??= this.#write().finally(() => this.#writing = undefined);
+      await this.#writing;
+      if (this.pending > 0) await sleep(100);
     }
   }
 

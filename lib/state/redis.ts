@@ -31,10 +31,12 @@ export interface RedisCommands {
 }
 
 const WINDOW_MS = 60_000;
+/** How long a day's, week's or month's spend is kept after its last charge. */
+const SPEND_TTL_MS = 40 * 86_400_000;
 /** How often each instance pulls the shared cooldowns. */
-export const SYNC_MS = 250;
+const SYNC_MS = 250;
 /** A slot's lease; renewed every third of it while its request is in flight. */
-export const LEASE_MS = 60_000;
+const LEASE_MS = 60_000;
 
 /**
  * What has left the window since `since`: requests, and tokens (their sum
@@ -229,7 +231,9 @@ export class RedisLimits implements LimitStore {
       String(usd),
       chargeId,
       WINDOW_MS,
-      0,
+      // A period's spend lapses a while after its last charge (no period is longer than a
+      // month); `total` (period 0) is kept.
+      period === 0 ? 0 : SPEND_TTL_MS,
     ]);
   }
 
@@ -244,11 +248,14 @@ export class RedisLimits implements LimitStore {
   async #renew(): Promise<void> {
     if (this.#held.size === 0) return;
     const until = Date.now() + LEASE_MS;
-    await Promise.all(
-      [...this.#held].map(([member, key]) =>
+    const keys = new Set(this.#held.values());
+    await Promise.all([
+      ...[...this.#held].map(([member, key]) =>
         this.redis.send(["ZADD", key, "XX", until, member]).catch(() => {})
       ),
-    );
+      // The set itself outlives its leases: it was set to lapse with the last admission's.
+      ...[...keys].map((key) => this.redis.send(["PEXPIRE", key, LEASE_MS]).catch(() => {})),
+    ]);
   }
 
   close(): void {
@@ -344,11 +351,11 @@ export class RedisRouteStats {
   /** Starts exchanging `stats` (once: a reload that asks again changes nothing). */
   share(stats: SharedRouteStats): void {
     if (this.#timer !== undefined) return;
-    this.#timer = setInterval(() => this.exchange(stats).catch(() => {}), SYNC_MS);
+    this.#timer = setInterval(() => this.#exchange(stats).catch(() => {}), SYNC_MS);
     Deno.unrefTimer(this.#timer as unknown as number);
   }
 
-  async exchange(stats: SharedRouteStats): Promise<void> {
+  async #exchange(stats: SharedRouteStats): Promise<void> {
     const now = Date.now();
     // An instance that stopped publishing is forgotten after this (a busy one may publish late).
     const lapse = SYNC_MS * 20;

@@ -28,9 +28,14 @@ function answerFor(r: Received): Json[] {
   const contents = r.json.contents as Json[];
   const answered = contents.some((c) => (c.parts as Json[]).some((p) => p.functionResponse));
   if (r.json.tools && !answered) {
-    return [{ functionCall: { name: "get_weather", args: { city: "Paris" } } }];
+    return [{
+      functionCall: { name: "get_weather", args: { city: "Paris" } },
+      thoughtSignature: "c2lnLWdlbWluaS0x",
+    }];
   }
   if (answered) return [{ text: "It is sunny in Paris." }];
+  if (JSON.stringify(contents).includes("blocked")) return [];
+  if (JSON.stringify(contents).includes('"cut"')) return [{ text: "half" }];
   return [{ text: "Let me think.", thought: true }, { text: "Hello " }, { text: "there" }];
 }
 
@@ -52,6 +57,9 @@ function gemini() {
     }
     const head = { modelVersion: `${m[1]}-001`, responseId: "resp-gemini-1" };
     const parts = answerFor(r);
+    if (parts.length === 0) {
+      return jsonResponse(JSON.stringify({ promptFeedback: { blockReason: "SAFETY" }, ...head }));
+    }
     if (m[2] === "generateContent") {
       return jsonResponse(JSON.stringify({
         candidates: [{ content: { role: "model", parts }, finishReason: "STOP", index: 0 }],
@@ -65,7 +73,7 @@ function gemini() {
         JSON.stringify({
           candidates: [{
             content: { role: "model", parts: [p] },
-            ...(i === parts.length - 1 ? { finishReason: "STOP" } : {}),
+            ...(i === parts.length - 1 && p.text !== "half" ? { finishReason: "STOP" } : {}),
           }],
           usageMetadata: i === parts.length - 1 ? USAGE : { promptTokenCount: 100 },
           ...head,
@@ -222,7 +230,11 @@ Deno.test("gemini: a tool round trip — Gemini's id-less call given one, its re
   assertEquals((up.last().json.contents as Json[]).slice(1), [
     {
       role: "model",
-      parts: [{ functionCall: { id: call.id, name: "get_weather", args: { city: "Paris" } } }],
+      // Gemini's thought signature goes back with its call, as Gemini requires.
+      parts: [{
+        functionCall: { id: call.id, name: "get_weather", args: { city: "Paris" } },
+        thoughtSignature: "c2lnLWdlbWluaS0x",
+      }],
     },
     {
       role: "user",
@@ -268,4 +280,25 @@ Deno.test("gemini: a refused key is a failed attempt (403 falls back, as routing
     refused = String(err);
   }
   assert(refused.includes("type gemini needs api_key"), refused);
+});
+
+Deno.test("gemini: a blocked prompt is a content filter; a stream that closes before its finishReason ends with an error event", async () => {
+  await using up = gemini();
+  await using proxy = startProxy(config(up.url));
+  const client = new OpenAI({ baseURL: proxy.v1, apiKey: "k" });
+  const blocked = await client.chat.completions.create({
+    model: "smart",
+    messages: [{ role: "user", content: "blocked" }],
+  });
+  assertEquals(blocked.choices[0].finish_reason, "content_filter");
+  const r = await fetch(`${proxy.v1}/chat/completions`, {
+    method: "POST",
+    body: JSON.stringify({
+      model: "smart",
+      stream: true,
+      messages: [{ role: "user", content: "cut" }],
+    }),
+  });
+  const text = await r.text();
+  assert(/data: \{"error":\{[^\n]*finishReason/.test(text), text);
 });

@@ -198,9 +198,7 @@ Deno.test("vertex: check names a missing project, location or key file", () => {
     delete provider[drop];
     let message = "";
     try {
-      startProxy({ providers: { v: provider }, models: { m: ["v/x"] } }, {
-        GOOGLE_APPLICATION_CREDENTIALS: "",
-      });
+      startProxy({ providers: { v: provider }, models: { m: ["v/x"] } });
     } catch (err) {
       message = String(err);
     }

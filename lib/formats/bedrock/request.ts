@@ -5,7 +5,7 @@
  * `toolResult` gathered into the next user turn), `inferenceConfig`, tools
  * as `toolSpec` with their JSON Schema, and `toolChoice`.
  */
-import { asArray, type Drop, dropFields, type Json, parseArguments } from "../json.ts";
+import { asArray, type Drop, dropFields, type Json, keepOnly, parseArguments } from "../json.ts";
 import { contentText } from "../text.ts";
 import { alternatingTurns, contentParts, sampling } from "../turns.ts";
 
@@ -54,7 +54,12 @@ export function chatToConverse(chat: Json, drop: Drop): Json {
   const out: Json = { messages };
   if (system.length) out.system = system;
   if (Object.keys(inference).length) out.inferenceConfig = inference;
-  const tools = asArray(chat.tools).filter((t) => t.type === "function");
+  const tools = keepOnly(
+    asArray(chat.tools),
+    (t) => t.type === "function",
+    drop,
+    (t) => `a ${t.type} tool`,
+  );
   const choice = chat.tool_choice as string | Json | undefined;
   if (tools.length && choice !== "none") {
     const named = typeof choice === "object"

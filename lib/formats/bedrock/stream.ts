@@ -11,7 +11,7 @@ import { fromUtf8, toUtf8 } from "@smithy/util-utf8";
 import type { AnswerEvent } from "../neutral.ts";
 import { newId, ToolIndexes } from "../neutral.ts";
 import type { Json } from "../json.ts";
-import { UpstreamFailure } from "../../errors.ts";
+import { cutShort, UpstreamFailure } from "../../errors.ts";
 import { converseUsage, stopReason } from "./answer.ts";
 
 const codec = new EventStreamCodec(toUtf8, fromUtf8);
@@ -106,6 +106,7 @@ export function converseStreamDecoder(): TransformStream<Uint8Array, AnswerEvent
       }
     },
     flush(out) {
+      if (stop === undefined) throw cutShort("a messageStop event");
       if (usage) out.enqueue({ type: "usage", usage: converseUsage(usage) });
       out.enqueue({ type: "finish", stop: stopReason(stop) });
     },

@@ -44,6 +44,8 @@ export function partBlock(part: Json): Block | null {
       id: String(call.id ?? newId("call_")),
       name: String(call.name ?? ""),
       arguments: JSON.stringify(call.args ?? {}),
+      // Gemini wants it back with the call on the next turn.
+      ...(typeof part.thoughtSignature === "string" ? { signature: part.thoughtSignature } : {}),
     };
   }
   if (typeof part.text !== "string" || part.text === "") return null;
@@ -54,12 +56,16 @@ export function decodeGemini(json: Json): Answer {
   const candidate = asArray(json.candidates)[0] ?? {};
   const blocks = asArray((candidate.content as Json | undefined)?.parts)
     .map(partBlock).filter((b): b is Block => b !== null);
+  // A prompt blocked outright comes back with no candidate, only the reason.
+  const blocked = (json.promptFeedback as Json | undefined)?.blockReason;
   return {
     id: String(json.responseId ?? newId("chatcmpl-")),
     model: String(json.modelVersion ?? ""),
     created: Math.floor(Date.now() / 1000),
     blocks,
-    stop: stopReason(candidate.finishReason, blocks.some((b) => b.type === "tool_call")),
+    stop: blocked
+      ? "content_filter"
+      : stopReason(candidate.finishReason, blocks.some((b) => b.type === "tool_call")),
     stopSequence: null,
     usage: geminiUsage((json.usageMetadata ?? {}) as Json),
   };

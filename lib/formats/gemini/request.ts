@@ -6,8 +6,9 @@
  * `inlineData`, tools as `functionDeclarations` with their JSON Schema, the
  * sampling settings and thinking in `generationConfig`.
  */
-import { asArray, type Drop, dropFields, type Json, parseArguments } from "../json.ts";
+import { asArray, type Drop, dropFields, type Json, keepOnly, parseArguments } from "../json.ts";
 import { contentText } from "../text.ts";
+import { thoughtSignature } from "../chat/answer.ts";
 import { alternatingTurns, contentParts, sampling } from "../turns.ts";
 
 /** Clients may name a model `models/gemini-2.5-pro`; the path takes it without the prefix. */
@@ -59,7 +60,11 @@ export function chatToGemini(chat: Json, drop: Drop): Json {
       const calls = asArray(m.tool_calls).map((c) => {
         const fn = (c.function ?? {}) as Json;
         names.set(String(c.id), String(fn.name ?? ""));
-        return { functionCall: { id: c.id, name: fn.name, args: parseArguments(fn.arguments) } };
+        const signature = thoughtSignature(c);
+        return {
+          functionCall: { id: c.id, name: fn.name, args: parseArguments(fn.arguments) },
+          ...(signature ? { thoughtSignature: signature } : {}),
+        };
       });
       add("model", [...parts(m.content), ...calls]);
     }
@@ -80,7 +85,12 @@ export function chatToGemini(chat: Json, drop: Drop): Json {
   }
   const out: Json = { contents };
   if (system.length) out.systemInstruction = { parts: system };
-  const tools = asArray(chat.tools).filter((t) => t.type === "function");
+  const tools = keepOnly(
+    asArray(chat.tools),
+    (t) => t.type === "function",
+    drop,
+    (t) => `a ${t.type} tool`,
+  );
   if (tools.length) {
     out.tools = [{
       functionDeclarations: tools.map((t) => {

@@ -8,7 +8,7 @@ import type { EventSourceMessage } from "../sse.ts";
 import { eventJson } from "../sse.ts";
 import type { AnswerEvent } from "../neutral.ts";
 import { asArray, type Json } from "../json.ts";
-import { midStreamError } from "../../errors.ts";
+import { cutShort, midStreamError } from "../../errors.ts";
 import { geminiUsage, partBlock, stopReason } from "./answer.ts";
 
 export function geminiStreamDecoder(): TransformStream<EventSourceMessage, AnswerEvent> {
@@ -35,7 +35,13 @@ export function geminiStreamDecoder(): TransformStream<EventSourceMessage, Answe
         if (!block) continue;
         if (block.type === "tool_call") {
           const index = tools++;
-          out.enqueue({ type: "tool_call", index, id: block.id, name: block.name });
+          out.enqueue({
+            type: "tool_call",
+            index,
+            id: block.id,
+            name: block.name,
+            ...(block.signature ? { signature: block.signature } : {}),
+          });
           out.enqueue({ type: "tool_args", index, arguments: block.arguments });
         } else if (block.type === "reasoning" || block.type === "text") {
           out.enqueue({ type: block.type, text: block.text });
@@ -43,8 +49,12 @@ export function geminiStreamDecoder(): TransformStream<EventSourceMessage, Answe
       }
       if (json.usageMetadata) usage = json.usageMetadata as Json;
       if (candidate.finishReason) finish = candidate.finishReason;
+      // A prompt blocked outright: no candidate, only the reason.
+      else if ((json.promptFeedback as Json | undefined)?.blockReason) finish = "SAFETY";
     },
     flush(out) {
+      // A stream that closed before any chunk said why it ended was cut short.
+      if (finish === undefined) throw cutShort("a finishReason");
       if (usage) out.enqueue({ type: "usage", usage: geminiUsage(usage) });
       out.enqueue({ type: "finish", stop: stopReason(finish, tools > 0) });
     },
