@@ -107,11 +107,14 @@ async function main(argv: string[]): Promise<number> {
       await supervise(workers, (line) => console.log(line));
       return 0;
     }
-    const runtime = createRuntime(config, await loadPlugins(config.plugins));
+    const plugins = await loadPlugins(config.plugins);
     if (command === "check") {
+      // Everything built and checked but the state store: a check creates no file, connects nowhere.
+      createRuntime({ ...config, state: { ...config.state, url: "memory:" } }, plugins);
       console.log(`${path ?? "embedded default"}: ok`);
       return 0;
     }
+    const runtime = createRuntime(config, plugins);
     await serve(runtime, {
       announce: `config: ${path ?? "embedded default"}${
         worker ? `, worker ${Deno.env.get(WORKER_ENV)}` : ""

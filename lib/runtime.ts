@@ -17,7 +17,7 @@ import { Cooldowns } from "./routing/cooldown.ts";
 import { ModelTable, type ProviderEntry } from "./routing/resolve.ts";
 import { canServe } from "./formats/translation.ts";
 import { Router } from "./routing/router.ts";
-import { isRoute } from "./server/app.ts";
+import { routeLabel } from "./server/app.ts";
 import { Admission } from "./keys/admission.ts";
 import { DeploymentLimits } from "./routing/deployment_limits.ts";
 import { DeploymentStats } from "./routing/stats.ts";
@@ -142,7 +142,7 @@ export function createRuntime(
   const sources: MetricsSources = {
     cooldowns: () => cooldowns.active(),
     pendingCharges: () => state.pending(),
-    knownRoute: isRoute,
+    routeLabel,
     knownModel: (name) => models.resolve(name) !== undefined,
     keySpend: () =>
       Promise.all([...keys.byName.values()].map(async (k) => {
@@ -155,7 +155,7 @@ export function createRuntime(
     new Metrics(sources, config.server.api_keys.length > 0 || config.keys.length > 0);
   metrics.sources = sources;
   const keys = new KeyTable(config.server.api_keys, config.keys);
-  const dashboard = config.server.ui ? carried?.dashboard ?? new Dashboard() : undefined;
+  const dashboard = config.server.ui ? carried?.dashboard ?? new Dashboard(clock) : undefined;
   // The exporter outlives a reload that leaves `otel` as it was.
   const exporter = !config.otel
     ? undefined
@@ -170,13 +170,20 @@ export function createRuntime(
       onDrop: (n) => metrics.spansDropped(n),
     });
   const admission = new Admission(limits, clock, (key, limit) => metrics.rateLimited(key, limit));
-  const file = config.log.dir === "" ? null : new FileLog({
+  const fileOptions = {
     dir: config.log.dir,
     maxBytes: config.log.max_file_mb * 1048576,
     keepFiles: config.log.keep_files,
     redact: redactor.text,
-    onError: (message) => logger.error(message),
-  });
+    onError: (message: string) => logger.error(message),
+  };
+  // One writer per file: a reload that keeps log.dir keeps the file log (masking the new secrets).
+  const kept = carried?.recorder.options.file;
+  const sameFile = kept && kept.options.dir === fileOptions.dir &&
+    kept.options.maxBytes === fileOptions.maxBytes &&
+    kept.options.keepFiles === fileOptions.keepFiles;
+  if (sameFile) Object.assign(kept.options, fileOptions);
+  const file = config.log.dir === "" ? null : sameFile ? kept : new FileLog(fileOptions);
   const prices = new Map(
     Object.entries(config.providers).flatMap(([name, p]) => (p.price ? [[name, p.price]] : [])),
   );

@@ -290,6 +290,17 @@ const LOOPBACK = /^(localhost|127\.\d+\.\d+\.\d+|::1|\[::1\])$/i;
 /** True for a listen address only this machine reaches. */
 export const isLoopback = (host: string) => LOOPBACK.test(host);
 
+/**
+ * What a config that keeps the running listener, workers and state must
+ * still pass (a reload checks again once those are put back), as
+ * `path.to.key: message`.
+ */
+export function runningProblems(config: Config): string[] {
+  return [...exposure(config), ...stateProblems(config)].map((p) =>
+    `${p.path.join(".")}: ${p.message}`
+  );
+}
+
 /** A listener others can reach, with no key at all, spends the provider keys of whoever runs it. */
 function exposure(config: Config): Problem[] {
   const { host, api_keys, allow_unauthenticated } = config.server;

@@ -4,13 +4,16 @@
  * `otel.headers`, header rule values that carry a credential, passwords in
  * URLs — and whatever else looks like a key, through the log's redactor.
  */
-import { mask } from "../observe/redact.ts";
+import { mask, SECRET_NAMES } from "../observe/redact.ts";
 
 /** Header names whose values are credentials wherever a rule sets them. */
 const CREDENTIAL_HEADER =
   /^(authorization|proxy-authorization|x-api-key|api-key|x-goog-api-key|cookie)$/i;
-/** Keys whose string values are secrets wherever they appear. */
-const SECRET_KEY = /^(api_key|key|secret|password|token|access_token)$/i;
+/** Keys whose string values are secrets wherever they appear: the log's names, and the config's own. */
+const SECRET_KEY = new RegExp(
+  `^(${SECRET_NAMES}|key|token|secret_access_key|session_token)$`,
+  "i",
+);
 
 export function maskedConfig(config: unknown, redact: (text: string) => string): unknown {
   const walk = (value: unknown, key: string, parent: string): unknown => {

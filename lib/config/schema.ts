@@ -322,4 +322,3 @@ export type TransformConfig = z.output<typeof transformSchema>;
 export type SplitterConfig = z.output<typeof splitterSchema>;
 export type KeyConfig = z.output<typeof keySchema>;
 export type StateConfig = z.output<typeof stateSchema>;
-export type OtelConfig = NonNullable<Config["otel"]>;

@@ -16,7 +16,7 @@ export interface Ticket {
 }
 
 /** OpenAI's way of writing a wait: `17ms`, `1s`, `6m0s`, `1h2m3s`. */
-export function resetText(ms: number): string {
+function resetText(ms: number): string {
   if (ms <= 0) return "0s";
   if (ms < 1000) return `${Math.ceil(ms)}ms`;
   const total = Math.ceil(ms / 1000);

@@ -6,9 +6,9 @@
  * Per deployment, attempts and successes since the start.
  */
 import type { Attempt } from "../errors.ts";
-import type { CallRecord } from "./record.ts";
+import { type CallRecord, serverFailed } from "./record.ts";
 
-export const RECENT = 500;
+const RECENT = 500;
 const OWN_ROUTES = /^\/(admin\/|ui|health|metrics|$)/;
 export const BUCKET_S = 10;
 const BUCKETS = 360;
@@ -130,7 +130,7 @@ export class Dashboard {
     this.#next = (this.#next + 1) % RECENT;
     const b = this.#bucket(this.now());
     b.requests++;
-    if (r.status >= 500 || (r.status < 400 && r.error !== null)) b.errors++;
+    if (serverFailed(r)) b.errors++;
     b.tokens += tokens ?? 0;
     b.cost += r.cost_usd ?? 0;
     const bin = r.latency_ms <= 1

@@ -26,7 +26,8 @@ export class FileLog {
   constructor(readonly options: FileLogOptions) {
     this.path = `${options.dir}/switchyard.jsonl`;
     this.#writer = new BufferedWriter(
-      (text) => this.#append(options.redact(text)),
+      // Read at each write: a reload that keeps this file hands it the new secrets to mask.
+      (text) => this.#append(this.options.redact(text)),
       (err) =>
         options.onError(
           `file log ${this.path}: ${err.message} (lines are dropped until it works again)`,

@@ -17,7 +17,8 @@ export interface MetricsSources {
   /** Deployments cooling down now, with the seconds left (read at each scrape). */
   cooldowns(): Cooling[] | Promise<Cooling[]>;
   /** True for a route switchyard serves: any other path counts as `other`. */
-  knownRoute(path: string): boolean;
+  /** The route a path counts under (a named route's prefix, `/admin/keys/`), or null for none. */
+  routeLabel(path: string): string | null;
   /** True for a model name the config serves: any other counts as `other`. */
   knownModel(name: string): boolean;
   /** Each virtual key's spend this period and budget (null: none), read at each scrape. */
@@ -216,7 +217,7 @@ export class Metrics {
   observe(r: CallRecord): void {
     const model = this.#modelLabel(r.model);
     const provider = r.provider ?? "";
-    const route = this.sources.knownRoute(r.route) ? r.route : "other";
+    const route = this.sources.routeLabel(r.route) ?? "other";
     const statusClass = `${Math.floor(r.status / 100)}xx`;
     const key = this.#keyed ? [r.key ?? ""] : [];
     this.#requests.inc([route, model, provider, statusClass, ...key]);

@@ -86,9 +86,12 @@ export class OtlpExporter implements SpanSink {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const late = new Promise<void>((resolve) => timer = setTimeout(resolve, ms));
     const drain = async () => {
+      // A send already under way first: what it leaves is what there is to send.
+      await this.#sending;
       while (this.#queue.length > 0) {
         const before = this.#queue.length;
         await this.#flush();
+        // The collector kept nothing: it is down, and the rest waits no longer.
         if (this.#queue.length >= before) return;
       }
     };
@@ -122,7 +125,7 @@ function resource(o: Pick<OtlpOptions, "serviceName" | "version">) {
   return { "service.name": o.serviceName, "service.version": o.version };
 }
 
-export function otlpJson(spans: Span[], o: Pick<OtlpOptions, "serviceName" | "version">) {
+function otlpJson(spans: Span[], o: Pick<OtlpOptions, "serviceName" | "version">) {
   return {
     resourceSpans: [{
       resource: { attributes: jsonAttributes(resource(o)) },
@@ -299,7 +302,7 @@ function keyValues(w: Writer, field: number, a: Record<string, AttributeValue | 
   }
 }
 
-export function otlpProtobuf(
+function otlpProtobuf(
   spans: Span[],
   o: Pick<OtlpOptions, "serviceName" | "version">,
 ): Uint8Array<ArrayBuffer> {

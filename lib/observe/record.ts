@@ -56,6 +56,11 @@ export function newRecord(requestId: string, method: string, route: string): Cal
   };
 }
 
+/** A request the server failed: a 5xx, or a stream cut after its 200 (a 4xx is the client's). */
+export function serverFailed(r: CallRecord): boolean {
+  return r.status >= 500 || (r.status < 400 && !!r.error);
+}
+
 const str = (s: string | null) => (s === null ? "null" : JSON.stringify(s));
 
 /** Requests in the same millisecond share one ISO timestamp string. */

@@ -9,9 +9,11 @@ export function mask(secret: string): string {
   return secret.length <= 12 ? "…" : `${secret.slice(0, 3)}…${secret.slice(-4)}`;
 }
 
+/** Names of fields that hold a secret, wherever they are (JSON bodies, the config). */
+export const SECRET_NAMES =
+  "api[_-]?key|apikey|x-api-key|authorization|proxy-authorization|access[_-]?token|secret|client[_-]?secret|password";
 /** Values of JSON fields whose names say they hold a secret (group 1: up to the value, group 2: the value). */
-const SECRET_FIELD =
-  `("(?:api[_-]?key|apikey|x-api-key|authorization|proxy-authorization|access[_-]?token|secret|client[_-]?secret|password)"\\s*:\\s*")((?:[^"\\\\]|\\\\.)*)"`;
+const SECRET_FIELD = `("(?:${SECRET_NAMES})"\\s*:\\s*")((?:[^"\\\\]|\\\\.)*)"`;
 /** `Bearer <token>` anywhere in a text (group 3: "Bearer ", group 4: the token). */
 const BEARER = `\\b(Bearer\\s+)([A-Za-z0-9._~+/=-]{8,})`;
 /**

@@ -5,7 +5,7 @@
  * answered, which ends with the answer — a stream's at its end.
  */
 import type { Api } from "../api.ts";
-import type { CallRecord } from "./record.ts";
+import { type CallRecord, serverFailed } from "./record.ts";
 import { type Attributes, type Span, SPAN_KIND } from "./trace.ts";
 
 export interface ResponseFacts {
@@ -138,8 +138,7 @@ export function finishTrace(
     "switchyard.key": record.key,
     "switchyard.model": record.model ?? undefined,
   });
-  // A client's mistake is not the server's failure; a stream cut after its 200 is.
-  if (record.status >= 500 || (record.status < 400 && record.error)) {
+  if (serverFailed(record)) {
     server.fail(String(record.status), record.error ?? undefined);
   }
   server.end();

@@ -93,9 +93,13 @@ function routeOf(path: string): Route | undefined {
   return ROUTES.get(path) ?? PREFIXED.find(([prefix]) => path.startsWith(prefix))?.[1];
 }
 
-/** True for a path in the route table. */
-export function isRoute(path: string): boolean {
-  return routeOf(path) !== undefined;
+/**
+ * The route a path counts under in metrics: itself, or the prefix of a route
+ * with a name at its end — never the name, which a client chooses.
+ */
+export function routeLabel(path: string): string | null {
+  if (ROUTES.has(path)) return path;
+  return PREFIXED.find(([prefix]) => path.startsWith(prefix))?.[0] ?? null;
 }
 
 /** The request handler. */

@@ -8,11 +8,18 @@
  * logged and returned. A changed host, port, worker count or state store
  * needs a restart: it is said, and the running one is kept.
  */
-import { ConfigError, type Env, loadConfig, type Overrides } from "../config/load.ts";
+import {
+  ConfigError,
+  type Env,
+  loadConfig,
+  type Overrides,
+  runningProblems,
+} from "../config/load.ts";
 import type { Config } from "../config/schema.ts";
 import { loadPlugins } from "../plugins/load.ts";
 import { createRuntime, type Runtime } from "../runtime.ts";
 import { createApp } from "./app.ts";
+import { sleep } from "../sleep.ts";
 
 /** Where a config comes from, so it can be read again. */
 export interface ConfigSource {
@@ -40,6 +47,8 @@ export class Live {
   #handler: Handler;
   #loaded: Loaded;
   #reloading: Promise<ReloadResult> | undefined;
+  /** Replaced runtimes still finishing their requests. */
+  readonly #retiring = new Set<Promise<void>>();
   /** Told once a reload is in: the listener takes its new limits from it. */
   onSwap: (config: Config) => void = () => {};
 
@@ -89,6 +98,9 @@ export class Live {
       warnings.push(...loaded.warnings);
       sha256 = await configDigest(this.source.path, loaded.config);
       warnings.push(...keepRestartOnly(old.config, loaded.config));
+      // Checked as it will run: the new keys on the old listener (no key on 0.0.0.0 is refused).
+      const running = runningProblems(loaded.config);
+      if (running.length) throw new ConfigError(running);
       const plugins = await loadPlugins(loaded.config.plugins);
       next = createRuntime(loaded.config, plugins, { carry: old });
     } catch (err) {
@@ -108,20 +120,27 @@ export class Live {
     this.onSwap(next.config);
     for (const w of warnings) next.logger.warn(w);
     next.logger.info(`config reloaded (sha256 ${sha256.slice(0, 12)})`);
-    this.#retire(old);
+    const retiring = this.#retire(old, next);
+    this.#retiring.add(retiring);
+    retiring.finally(() => this.#retiring.delete(retiring));
     return { ok: true, warnings };
   }
 
-  /** Lets `old`'s requests finish, then closes what it alone held (its log files). */
-  async #retire(old: Runtime): Promise<void> {
-    while (old.open > 0) await new Promise((r) => setTimeout(r, 50));
-    await old.recorder.close();
-    if (old.exporter !== this.#rt.exporter) await old.exporter?.close();
+  /**
+   * Lets `old`'s requests finish, then writes out its lines and closes what
+   * it held that `next`, which replaced it, does not (its log file, its exporter).
+   */
+  async #retire(old: Runtime, next: Runtime): Promise<void> {
+    while (old.open > 0) await sleep(50);
+    if (old.recorder.options.file === next.recorder.options.file) await old.recorder.flush();
+    else await old.recorder.close();
+    if (old.exporter !== next.exporter) await old.exporter?.close();
   }
 
-  /** Waits for a reload under way, then closes the running runtime's log files. */
+  /** Waits for a reload and retirements under way, then closes the running runtime's log files. */
   async close(): Promise<void> {
     await this.#reloading?.catch(() => {});
+    await Promise.all(this.#retiring);
     await this.#rt.recorder.close();
     await this.#rt.exporter?.close();
   }

@@ -35,7 +35,10 @@ export function respondError(x: Exchange, routed: Routed, failed: Failed): Answe
     );
     if (rt.recorder.wantsBodies) record.response_body = requestJson(body, maxBody);
     return {
-      response: new Response(body, { status, headers: backoffHeaders(failed.reply?.headers) }),
+      response: new Response(body, {
+        status,
+        headers: { "content-type": "application/json", ...backoffHeaders(failed.reply?.headers) },
+      }),
     };
   }
   const text = rt.redactor.text(unescaped(decoder.decode(failed.reply?.body ?? new Uint8Array())));

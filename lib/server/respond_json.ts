@@ -31,7 +31,7 @@ export async function respondJson(
   const { translation } = routed;
   if (!translation && rules.length === 0 && !rt.hooks.has("onResponse")) {
     if (read) record.usage = usageOfBody(reply.body, read);
-    if (x.trace) traced(x, decoder.decode(reply.body));
+    if (x.trace) traced(x, reply.body);
     if (bodies) {
       record.response_body = bodyJson(reply.body, reply.headers["content-type"] ?? null, maxBody);
     }
@@ -67,10 +67,21 @@ export async function respondJson(
   return { response: new Response(text, { status: reply.status, headers }) };
 }
 
-/** What a trace keeps of a JSON answer: its id, model and finish reasons; the answer itself with capture_content. */
-function traced(x: Exchange, text: string): void {
-  x.trace!.response = factsOf(text.length > 8192 ? text.slice(0, 4096) + text.slice(-4096) : text);
-  if (x.rt.config.otel?.capture_content) x.trace!.output = text;
+/**
+ * What a trace keeps of a JSON answer: its id, model and finish reasons, read
+ * from its first and last 4 KiB; the whole answer only with capture_content.
+ */
+function traced(x: Exchange, answer: Uint8Array | string): void {
+  const edge = 4096;
+  const text = typeof answer === "string"
+    ? (answer.length > 2 * edge ? answer.slice(0, edge) + answer.slice(-edge) : answer)
+    : answer.length > 2 * edge
+    ? decoder.decode(answer.subarray(0, edge)) + decoder.decode(answer.subarray(-edge))
+    : decoder.decode(answer);
+  x.trace!.response = factsOf(text);
+  if (x.rt.config.otel?.capture_content) {
+    x.trace!.output = typeof answer === "string" ? answer : decoder.decode(answer);
+  }
 }
 
 /** A translated JSON answer; one the translator cannot read is the upstream's failure (502), not ours. */

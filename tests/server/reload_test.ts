@@ -299,3 +299,35 @@ Deno.test("with no proxy key, /admin/* answers on a loopback listener only", asy
     await stop(exposed);
   }
 });
+
+Deno.test("a reload that would leave a reachable listener without a key is refused; ui_public opens the dashboard's reads there; named admin routes count under their prefix", async () => {
+  await using up = upstream();
+  const exposed = { ...config(up.url, "x"), server: { host: "0.0.0.0", api_keys: [ADMIN] } };
+  const p = await proxyWith(exposed);
+  try {
+    const port = new URL(p.url).port;
+    const base = `http://127.0.0.1:${port}`;
+    // The new file says 127.0.0.1 and no key; the listener stays on 0.0.0.0 until a restart.
+    await p.write({ ...config(up.url, "x"), server: { host: "127.0.0.1" } });
+    const refused = await adminReload(base);
+    assertEquals(refused.status, 400);
+    assert(
+      refused.body.problems.some((l: string) => l.startsWith("server.host:")),
+      refused.body.problems,
+    );
+    assertEquals((await chat(base, false, "sy-nobody")).status, 401);
+
+    await p.write({ ...exposed, server: { ...exposed.server, ui_public: true } });
+    assertEquals((await adminReload(base)).status, 200);
+    assertEquals((await fetch(`${base}/admin/stats`)).status, 200);
+    assertEquals((await fetch(`${base}/admin/reload`, { method: "POST" })).status, 401);
+    for (const id of ["aaa-chosen-by-a-client", "bbb-chosen-by-a-client"]) {
+      await (await fetch(`${base}/admin/requests/${id}`)).body?.cancel();
+    }
+    const text = await fetch(`${base}/metrics`, { headers: auth }).then((r) => r.text());
+    assert(!text.includes("chosen-by-a-client"), "a client's name is no label");
+    assert(text.includes('route="/admin/requests/"'), "counted under the route's prefix");
+  } finally {
+    await stop(p);
+  }
+});

@@ -27,11 +27,8 @@ export function identify(x: Exchange, next: Next): Promise<Answered> {
   if (x.endpoint!.admin && caller.kind === "key") {
     throw new ProxyError(403, "this route needs an admin key (server.api_keys)", "admin_only");
   }
-  // With no key configured, anyone is admin: only where nobody else can reach.
-  if (
-    caller.kind === "anonymous" && x.path.startsWith("/admin/") &&
-    !isLoopback(rt.config.server.host)
-  ) {
+  // With no key configured at all, anyone is admin: only where nobody else can reach.
+  if (!rt.keys.enabled && x.path.startsWith("/admin/") && !isLoopback(rt.config.server.host)) {
     throw new ProxyError(
       403,
       "admin routes on a listener others can reach need server.api_keys",
