@@ -13,7 +13,8 @@ import { newKey } from "./lib/keys/new_key.ts";
 import { createRuntime } from "./lib/runtime.ts";
 import { serve } from "./lib/server/serve.ts";
 import { configDigest } from "./lib/server/live.ts";
-import { supervise, WORKER_ENV, workerCount } from "./lib/server/workers.ts";
+import { supervise, WORKER_ENV } from "./lib/server/workers.ts";
+import { workerCount } from "./lib/config/key_checks.ts";
 
 const HELP = `switchyard ${denoJson.version} — an LLM API proxy for OpenAI and Anthropic clients
 

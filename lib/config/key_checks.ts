@@ -121,7 +121,7 @@ function hasLimits(config: Config): boolean {
 /** Several workers counting limits each on their own would multiply every limit by their number. */
 export function stateProblems(config: Config): Finding[] {
   const { workers, port } = config.server;
-  const many = workers === "auto" ? navigator.hardwareConcurrency > 1 : workers > 1;
+  const many = workerCount(workers) > 1;
   if (many && port === 0) {
     return [{
       path: ["server", "port"],
@@ -134,4 +134,9 @@ export function stateProblems(config: Config): Finding[] {
     message:
       `${workers} workers with limits or budgets need a shared store (state.url: redis://…): on ${config.state.url} each worker would count its own, multiplying every limit`,
   }];
+}
+
+/** How many workers `server.workers` means on this machine. */
+export function workerCount(workers: number | "auto"): number {
+  return workers === "auto" ? navigator.hardwareConcurrency : workers;
 }

@@ -40,8 +40,7 @@ export const bedrock: ProviderFactory = (init) => {
     paths: { bedrock_converse: "/model/{modelId}/converse" },
     target: (call) =>
       `/model/${encodeURIComponent(call.model)}/${call.stream ? "converse-stream" : "converse"}`,
-    headers: () => ({}),
-    async sign(path, body) {
+    async headers(_key, _client, { path, body }) {
       const signed = await signer.sign({
         method: "POST",
         protocol: url.protocol,

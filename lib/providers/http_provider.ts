@@ -13,15 +13,18 @@ export interface HttpProviderSpec {
   paths: Partial<Record<Api, string>>;
   /** The path and query of one call, where they depend on more than its API (default: `paths`). */
   target?(call: UpstreamCall): string;
-  /** The provider's own auth and required headers; they override the client's (a promise: a token to fetch). */
+  /**
+   * The provider's own auth and required headers, for the request as it goes
+   * out (`path` with its query, `body`); they override the client's. A promise
+   * when they take work: a token fetched, a signature (AWS's SigV4) computed.
+   */
   headers(
     apiKey: string | undefined,
     client: Record<string, string>,
+    out: { path: string; body: string | Uint8Array },
   ): Record<string, string> | Promise<Record<string, string>>;
   /** The body as this provider wants it, where it differs from the API's own (then never the client's bytes). */
   body?(call: UpstreamCall): Record<string, unknown>;
-  /** Headers that sign the request as it goes out (path with its query, body text): AWS's SigV4. */
-  sign?(path: string, body: string): Promise<Record<string, string>>;
 }
 
 /** A Provider that POSTs each call as JSON to `base_url + paths[api]`. */
@@ -42,11 +45,9 @@ export function httpProvider(init: ProviderInit, spec: HttpProviderSpec): Provid
   });
   const post = (
     call: UpstreamCall,
+    path: string,
+    body: string | Uint8Array,
     own: Record<string, string>,
-    path = spec.target ? spec.target(call) : spec.paths[call.api] + call.query,
-    body: string | Uint8Array = spec.body
-      ? JSON.stringify(spec.body(call))
-      : call.raw ?? JSON.stringify(call.body),
   ): Promise<UpstreamReply> =>
     client.post({
       path,
@@ -61,15 +62,15 @@ export function httpProvider(init: ProviderInit, spec: HttpProviderSpec): Provid
       signal: call.signal,
       stream: call.stream,
     });
-  const signed = async (call: UpstreamCall): Promise<UpstreamReply> => {
-    const path = spec.target ? spec.target(call) : spec.paths[call.api] + call.query;
-    const body = JSON.stringify(spec.body ? spec.body(call) : call.body);
-    return post(call, await spec.sign!(path, body), path, body);
-  };
   const send = (call: UpstreamCall): Promise<UpstreamReply> => {
-    if (spec.sign) return signed(call);
-    const own = spec.headers(c.api_key, call.headers);
-    return own instanceof Promise ? own.then((h) => post(call, h)) : post(call, own);
+    const path = spec.target ? spec.target(call) : spec.paths[call.api] + call.query;
+    const body = spec.body
+      ? JSON.stringify(spec.body(call))
+      : call.raw ?? JSON.stringify(call.body);
+    const own = spec.headers(c.api_key, call.headers, { path, body });
+    return own instanceof Promise
+      ? own.then((h) => post(call, path, body, h))
+      : post(call, path, body, own);
   };
   return { apis: Object.keys(spec.paths) as Api[], complete: send, stream: send };
 }

@@ -3,7 +3,7 @@
  * in the limit store like a key's, for every caller: routing moves past a
  * deployment at its limit before the provider would answer 429.
  */
-import type { LimitStore } from "../state/types.ts";
+import type { Awaitable, LimitStore, Verdict } from "../state/types.ts";
 import type { Deployment } from "./resolve.ts";
 
 const accountOf = (id: string) => `deployment:${id}`;
@@ -14,22 +14,26 @@ export class DeploymentLimits {
 
   constructor(readonly store: LimitStore, readonly clock: () => number) {}
 
-  /** Counts a try at `d`; null when admitted, else how long until it has room (ms). */
-  async take(d: Deployment): Promise<number | null> {
+  /**
+   * Counts a try at `d`; null when admitted, else how long until it has room
+   * (ms). At once for a deployment without limits (most): no promise a try.
+   */
+  take(d: Deployment): Awaitable<number | null> {
     if (d.rpm === undefined && d.tpm === undefined) return null;
     if (d.tpm !== undefined) this.#tpm.add(d.id);
-    const verdict = await this.store.admit(
+    const verdict = this.store.admit(
       accountOf(d.id),
       { rpm: d.rpm, tpm: d.tpm },
       this.clock(),
       0,
       false,
     );
-    return verdict.admitted ? null : verdict.retryAfterMs;
+    const room = (v: Verdict) => (v.admitted ? null : v.retryAfterMs);
+    return verdict instanceof Promise ? verdict.then(room) : room(verdict);
   }
 
   /** A finished answer's tokens, for a deployment with a token limit. */
-  async charge(id: string, tokens: number): Promise<void> {
-    if (this.#tpm.has(id)) await this.store.charge(accountOf(id), tokens, 0, this.clock(), 0);
+  charge(id: string, tokens: number): Awaitable<void> {
+    if (this.#tpm.has(id)) return this.store.charge(accountOf(id), tokens, 0, this.clock(), 0);
   }
 }

@@ -97,7 +97,8 @@ export class Router {
 
   /** A finished answer's tokens, for its deployment's token window. */
   charge(deployment: string, tokens: number): void {
-    this.#limits.charge(deployment, tokens).catch(() => {});
+    const charged = this.#limits.charge(deployment, tokens);
+    if (charged instanceof Promise) charged.catch(() => {});
   }
 
   /**
@@ -127,7 +128,8 @@ export class Router {
       const call = this.#call(d, model, req, translation);
       for (let n = 1;; n++) {
         if (req.signal.aborted) throw clientLeft();
-        const full = await this.#limits.take(d);
+        const taken = this.#limits.take(d);
+        const full = taken instanceof Promise ? await taken : taken;
         if (full !== null) {
           roomIn = Math.min(roomIn, full);
           break;

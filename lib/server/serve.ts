@@ -11,6 +11,7 @@ import type { Runtime } from "../runtime.ts";
 import { listen, type Listening, type ListenOptions } from "./listener.ts";
 import { configDigest, type ConfigSource, Live } from "./live.ts";
 import { watchFiles, type Watching } from "./watch.ts";
+import { onReloadSignal, stopSignal } from "./signals.ts";
 
 export interface Running {
   /** The running config, reloadable. */
@@ -144,12 +145,8 @@ export async function serve(
   };
   // Printed at every log level: scripts and supervisors wait for this line.
   console.log(`switchyard listening on ${running.url} (${options.announce})`);
-  const windows = Deno.build.os === "windows";
-  if (!windows) Deno.addSignalListener("SIGHUP", () => void live.reload());
-  const signals: Deno.Signal[] = windows ? ["SIGINT"] : ["SIGTERM", "SIGINT"];
-  const signal = await new Promise<Deno.Signal>((resolve) => {
-    for (const s of signals) Deno.addSignalListener(s, () => resolve(s));
-  });
+  onReloadSignal(() => void live.reload());
+  const signal = await stopSignal();
   watching?.close();
   live.rt.logger.info(
     `${signal}: draining in-flight requests (up to ${live.rt.config.server.shutdown_grace_s} s)`,

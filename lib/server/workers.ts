@@ -7,13 +7,11 @@
  * every worker has drained.
  */
 
+import { sleep } from "../sleep.ts";
+import { onReloadSignal, stopSignal } from "./signals.ts";
+
 /** The environment variable that makes a process a worker (its number), not a supervisor. */
 export const WORKER_ENV = "SWITCHYARD_WORKER";
-
-/** How many workers `server.workers` means here. */
-export function workerCount(workers: number | "auto"): number {
-  return workers === "auto" ? navigator.hardwareConcurrency : workers;
-}
 
 /** Permission flags for a worker: what this process was granted. */
 function grantedFlags(): string[] {
@@ -59,24 +57,21 @@ export async function supervise(count: number, log: (line: string) => void): Pro
       running.delete(n);
       if (stopping) return;
       log(`worker ${n} exited (${status.signal ?? `code ${status.code}`}); starting it again`);
-      await new Promise((r) => setTimeout(r, 1000));
+      await sleep(1000);
       if (!stopping) spawn(n);
     });
   };
   for (let n = 1; n <= count; n++) spawn(n);
   log(`switchyard: ${count} workers on one port`);
   // A reload is each worker's own: the signal is passed on.
-  Deno.addSignalListener("SIGHUP", () => {
+  onReloadSignal(() => {
     for (const child of running.values()) {
       try {
         child.kill("SIGHUP");
       } catch { /* gone: it is being started again */ }
     }
   });
-  const signals: Deno.Signal[] = ["SIGTERM", "SIGINT"];
-  const signal = await new Promise<Deno.Signal>((resolve) => {
-    for (const s of signals) Deno.addSignalListener(s, () => resolve(s));
-  });
+  const signal = await stopSignal();
   stopping = true;
   log(`${signal}: draining ${running.size} workers`);
   const exits = [...running.values()].map((child) => {

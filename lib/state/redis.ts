@@ -23,7 +23,7 @@ import type {
 } from "./types.ts";
 import type { Guard } from "./guard.ts";
 import { MemoryCooldowns } from "./memory.ts";
-import { decodeAnswer, encodeAnswer } from "./sqlite.ts";
+import { decodeAnswer, encodeAnswer } from "./answer_text.ts";
 
 /** The one thing the stores need of a Redis connection: a command, sent. */
 export interface RedisCommands {
@@ -407,9 +407,14 @@ export class RedisCompanions implements CompanionStore {
     this.#key = `${prefix}companions`;
   }
 
+  #added = 0;
+
   async remember(digest: string): Promise<void> {
     await this.redis.send(["ZADD", this.#key, Date.now(), digest]);
-    await this.redis.send(["ZREMRANGEBYRANK", this.#key, 0, -this.max - 1]);
+    // Trimmed now and then, not a second round trip each time.
+    if (++this.#added % 100 === 0) {
+      await this.redis.send(["ZREMRANGEBYRANK", this.#key, 0, -this.max - 1]);
+    }
   }
 
   async known(digests: readonly string[]): Promise<ReadonlySet<string>> {

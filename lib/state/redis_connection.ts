@@ -18,7 +18,7 @@ export function connectRedis(url: string, onError: (err: unknown) => void): Redi
   const client = createClient({
     url,
     disableOfflineQueue: true,
-    // Flat replies, the same from Redis 6 to Valkey 8 (the client's default speaks RESP3).
+    // Flat replies, the same from Redis 6.2 to Valkey 8 (the client's default speaks RESP3).
     RESP: 2,
     socket: {
       connectTimeout: 2000,

@@ -6,7 +6,7 @@
  * read back when the file is opened. Rate windows and slots stay in memory:
  * they are a minute's worth and start again empty.
  */
-import { Buffer } from "node:buffer";
+import { decodeAnswer, encodeAnswer } from "./answer_text.ts";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { MemoryAnswers, MemoryCompanions, MemoryCooldowns, MemoryLimits } from "./memory.ts";
 import type {
@@ -164,10 +164,12 @@ export class SqliteAnswers implements AnswerStore {
   readonly #memory: MemoryAnswers;
   readonly #put: StatementSync;
   readonly #drop: StatementSync;
+  #written = 0;
 
   constructor(state: SqliteState, readonly ttlMs: number, maxEntries: number) {
     this.#memory = new MemoryAnswers(ttlMs, maxEntries);
-    state.db.prepare("DELETE FROM answers WHERE expires <= ?").run(Date.now());
+    this.#drop = state.db.prepare("DELETE FROM answers WHERE expires <= ?");
+    this.#drop.run(Date.now());
     const rows = state.db.prepare("SELECT key, expires, answer FROM answers ORDER BY expires")
       .all() as { key: string; expires: number; answer: string }[];
     for (const row of rows.slice(-maxEntries)) {
@@ -176,7 +178,6 @@ export class SqliteAnswers implements AnswerStore {
     this.#put = state.db.prepare(
       "INSERT INTO answers (key, expires, answer) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET expires = excluded.expires, answer = excluded.answer",
     );
-    this.#drop = state.db.prepare("DELETE FROM answers WHERE expires <= ?");
   }
 
   get(key: string): CachedAnswer | undefined {
@@ -187,16 +188,7 @@ export class SqliteAnswers implements AnswerStore {
     this.#memory.set(key, answer);
     const now = Date.now();
     this.#put.run(key, now + this.ttlMs, encodeAnswer(answer));
-    this.#drop.run(now);
+    // Expired rows go now and then, not on every write (the table is scanned).
+    if (++this.#written % 100 === 0) this.#drop.run(now);
   }
-}
-
-/** A cached answer as text (its body in base64), for stores that keep text. */
-export function encodeAnswer(a: CachedAnswer): string {
-  return JSON.stringify({ ...a, body: Buffer.from(a.body).toString("base64") });
-}
-
-export function decodeAnswer(text: string): CachedAnswer {
-  const a = JSON.parse(text);
-  return { ...a, body: new Uint8Array(Buffer.from(a.body, "base64")) };
 }
