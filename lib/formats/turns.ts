@@ -5,7 +5,7 @@
  * settings under the names both use.
  */
 import { untranslatable } from "./check.ts";
-import { asArray, type Json } from "./json.ts";
+import { asArray, type Drop, type Json, keepOnly } from "./json.ts";
 import { dataUrl } from "./text.ts";
 
 /** Turns `{role, [key]: [...]}`, a message of the same role as the last merged into it. */
@@ -54,4 +54,30 @@ export function contentParts(
     if (!made) throw untranslatable(refused);
     return [made];
   });
+}
+
+/** A chat request's function tools as `{name, description?, parameters?}`; other kinds reported dropped. */
+export function functionTools(chat: Json, drop: Drop): Json[] {
+  return keepOnly(
+    asArray(chat.tools),
+    (t) => t.type === "function",
+    drop,
+    (t) => `a ${t.type} tool`,
+  )
+    .map((t) => {
+      const fn = (t.function ?? {}) as Json;
+      return {
+        name: fn.name,
+        ...(fn.description ? { description: fn.description } : {}),
+        ...(fn.parameters ? { parameters: fn.parameters } : {}),
+      };
+    });
+}
+
+/** The function a chat `tool_choice` names, if it names one. */
+export function namedTool(choice: unknown): string | undefined {
+  const name = typeof choice === "object" && choice !== null
+    ? ((choice as Json).function as Json | undefined)?.name
+    : undefined;
+  return typeof name === "string" ? name : undefined;
 }

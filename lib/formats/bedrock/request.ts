@@ -5,9 +5,9 @@
  * `toolResult` gathered into the next user turn), `inferenceConfig`, tools
  * as `toolSpec` with their JSON Schema, and `toolChoice`.
  */
-import { asArray, type Drop, dropFields, type Json, keepOnly, parseArguments } from "../json.ts";
+import { asArray, type Drop, dropFields, type Json, parseArguments } from "../json.ts";
 import { contentText } from "../text.ts";
-import { alternatingTurns, contentParts, sampling } from "../turns.ts";
+import { alternatingTurns, contentParts, functionTools, namedTool, sampling } from "../turns.ts";
 
 const FORMATS: Record<string, string> = {
   "image/png": "png",
@@ -54,28 +54,17 @@ export function chatToConverse(chat: Json, drop: Drop): Json {
   const out: Json = { messages };
   if (system.length) out.system = system;
   if (Object.keys(inference).length) out.inferenceConfig = inference;
-  const tools = keepOnly(
-    asArray(chat.tools),
-    (t) => t.type === "function",
-    drop,
-    (t) => `a ${t.type} tool`,
-  );
+  const tools = functionTools(chat, drop);
   const choice = chat.tool_choice as string | Json | undefined;
   if (tools.length && choice !== "none") {
-    const named = typeof choice === "object"
-      ? (choice.function as Json | undefined)?.name
-      : undefined;
+    const named = namedTool(choice);
     out.toolConfig = {
-      tools: tools.map((t) => {
-        const fn = (t.function ?? {}) as Json;
-        return {
-          toolSpec: {
-            name: fn.name,
-            ...(fn.description ? { description: fn.description } : {}),
-            inputSchema: { json: fn.parameters ?? { type: "object", properties: {} } },
-          },
-        };
-      }),
+      tools: tools.map(({ parameters, ...spec }) => ({
+        toolSpec: {
+          ...spec,
+          inputSchema: { json: parameters ?? { type: "object", properties: {} } },
+        },
+      })),
       ...(named
         ? { toolChoice: { tool: { name: named } } }
         : choice === "required"

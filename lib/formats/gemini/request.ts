@@ -6,10 +6,10 @@
  * `inlineData`, tools as `functionDeclarations` with their JSON Schema, the
  * sampling settings and thinking in `generationConfig`.
  */
-import { asArray, type Drop, dropFields, type Json, keepOnly, parseArguments } from "../json.ts";
+import { asArray, type Drop, dropFields, type Json, parseArguments } from "../json.ts";
 import { contentText } from "../text.ts";
 import { thoughtSignature } from "../chat/answer.ts";
-import { alternatingTurns, contentParts, sampling } from "../turns.ts";
+import { alternatingTurns, contentParts, functionTools, namedTool, sampling } from "../turns.ts";
 
 /** Clients may name a model `models/gemini-2.5-pro`; the path takes it without the prefix. */
 export function geminiModel(model: string): string {
@@ -85,29 +85,17 @@ export function chatToGemini(chat: Json, drop: Drop): Json {
   }
   const out: Json = { contents };
   if (system.length) out.systemInstruction = { parts: system };
-  const tools = keepOnly(
-    asArray(chat.tools),
-    (t) => t.type === "function",
-    drop,
-    (t) => `a ${t.type} tool`,
-  );
+  const tools = functionTools(chat, drop);
   if (tools.length) {
     out.tools = [{
-      functionDeclarations: tools.map((t) => {
-        const fn = (t.function ?? {}) as Json;
-        return {
-          name: fn.name,
-          ...(fn.description ? { description: fn.description } : {}),
-          ...(fn.parameters ? { parametersJsonSchema: fn.parameters } : {}),
-        };
-      }),
+      functionDeclarations: tools.map(({ parameters, ...t }) =>
+        parameters ? { ...t, parametersJsonSchema: parameters } : t
+      ),
     }];
   }
   const choice = chat.tool_choice as string | Json | undefined;
   if (choice !== undefined) {
-    const named = typeof choice === "object"
-      ? (choice.function as Json | undefined)?.name
-      : undefined;
+    const named = namedTool(choice);
     const mode = named
       ? "ANY"
       : choice === "none"
