@@ -12,7 +12,6 @@ import { loadPlugins } from "./lib/plugins/load.ts";
 import { newKey } from "./lib/keys/new_key.ts";
 import { createRuntime } from "./lib/runtime.ts";
 import { serve } from "./lib/server/serve.ts";
-import { configDigest } from "./lib/server/live.ts";
 import { supervise, WORKER_ENV } from "./lib/server/workers.ts";
 import { workerCount } from "./lib/config/key_checks.ts";
 
@@ -96,7 +95,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     loadDotenv(values["env-file"]);
     const env = Deno.env.toObject();
-    const { config, path, warnings } = loadConfig(
+    const { config, path, warnings, sha256 } = loadConfig(
       findConfigPath(values.config ?? checkPath, env),
       env,
       { host: values.host, port },
@@ -122,7 +121,7 @@ async function main(argv: string[]): Promise<number> {
       }`,
       reusePort: worker,
       source: { path, overrides: { host: values.host, port } },
-      sha256: await configDigest(path, config),
+      sha256,
     });
     return 0;
   } catch (err) {

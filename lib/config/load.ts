@@ -3,6 +3,7 @@
  * the file (YAML or JSON), `${VAR}` expansion, the zod schema. Every problem is
  * collected and reported at once as `path.to.key: message (file:line)`.
  */
+import { createHash } from "node:crypto";
 import { parse as parseDotenv } from "dotenv";
 import { LineCounter, parseDocument } from "yaml";
 import type { Document } from "yaml";
@@ -25,6 +26,8 @@ export interface LoadedConfig {
   path: string | null;
   /** What is worth knowing but not refused, as `path.to.key: message (file:line)`. */
   warnings: string[];
+  /** The SHA-256 of the file's bytes (of the config itself for the embedded default). */
+  sha256: string;
 }
 
 export type Env = Record<string, string | undefined>;
@@ -99,16 +102,29 @@ export interface Overrides {
 export function loadConfig(path: string | null, env: Env, overrides: Overrides = {}): LoadedConfig {
   if (path === null) {
     const raw = withOtelEnv(withOverrides(embeddedDefault(env), overrides), env);
-    return { ...validate(raw, null, []), path };
+    const loaded = validate(raw, null, []);
+    return { ...loaded, path, sha256: sha256(JSON.stringify(loaded.config)) };
   }
-  let text: string;
+  let bytes: Uint8Array;
   try {
-    text = Deno.readTextFileSync(path);
+    bytes = Deno.readFileSync(path);
   } catch (err) {
     throw new ConfigError([`${path}: cannot read config: ${(err as Error).message}`]);
   }
-  return { ...parseConfig(text, path, env, overrides), path };
+  const text = new TextDecoder().decode(bytes);
+  return { ...parseConfig(text, path, env, overrides), path, sha256: sha256(bytes) };
 }
+
+/** The SHA-256 of a config file's bytes as they are now (null: it cannot be read). */
+export function fileSha256(path: string): string | null {
+  try {
+    return sha256(Deno.readFileSync(path));
+  } catch {
+    return null;
+  }
+}
+
+const sha256 = (data: string | Uint8Array) => createHash("sha256").update(data).digest("hex");
 
 function withOverrides(
   raw: Record<string, unknown>,

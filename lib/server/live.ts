@@ -96,7 +96,7 @@ export class Live {
       const env = Deno.env.toObject() as Env;
       const loaded = loadConfig(this.source.path, env, this.source.overrides);
       warnings.push(...loaded.warnings);
-      sha256 = await configDigest(this.source.path, loaded.config);
+      sha256 = loaded.sha256;
       warnings.push(...keepRestartOnly(old.config, loaded.config));
       // Checked as it will run: the new keys on the old listener (no key on 0.0.0.0 is refused).
       const running = runningProblems(loaded.config);
@@ -144,15 +144,6 @@ export class Live {
     await this.#rt.recorder.close();
     await this.#rt.exporter?.close();
   }
-}
-
-/** The SHA-256 of the config file's bytes (of the config itself for the embedded default). */
-export async function configDigest(path: string | null, config: Config): Promise<string> {
-  const bytes = path === null
-    ? new TextEncoder().encode(JSON.stringify(config))
-    : await Deno.readFile(path);
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
-  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 /**

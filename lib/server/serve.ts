@@ -4,12 +4,12 @@
  * (stop accepting, let in-flight requests and streams finish within
  * `shutdown_grace_s`, then return so the process exits 0).
  */
-import { ConfigError } from "../config/load.ts";
+import { ConfigError, fileSha256 } from "../config/load.ts";
 import type { Config } from "../config/schema.ts";
 import { errorResponse } from "../errors.ts";
 import type { Runtime } from "../runtime.ts";
 import { listen, type Listening, type ListenOptions } from "./listener.ts";
-import { configDigest, type ConfigSource, Live } from "./live.ts";
+import { type ConfigSource, Live } from "./live.ts";
 import { watchFiles, type Watching } from "./watch.ts";
 import { onReloadSignal, stopSignal } from "./signals.ts";
 
@@ -118,8 +118,7 @@ function watchConfig(live: Live): Watching | null {
   const file = path.startsWith("/") ? path : `${Deno.cwd()}/${path}`;
   return watchFiles([file, ...plugins], async (changed) => {
     if (changed.every((p) => p === file)) {
-      const digest = await configDigest(path, live.rt.config).catch(() => "");
-      if (digest === live.loaded.sha256) {
+      if (fileSha256(path) === live.loaded.sha256) {
         return live.rt.logger.info(`${path}: written with the bytes running, not reloaded`);
       }
     }

@@ -1,7 +1,6 @@
 /** The real proxy, in-process on port 0, from a config written as in a file. */
 import { stringify } from "yaml";
 import { loadConfig, parseConfigText } from "../../lib/config/load.ts";
-import { configDigest } from "../../lib/server/live.ts";
 import type { Config } from "../../lib/config/schema.ts";
 import { loadPlugins } from "../../lib/plugins/load.ts";
 import type { CallRecord } from "../../lib/observe/record.ts";
@@ -57,11 +56,11 @@ export async function startProxyWithPlugins(
 /** Starts the proxy from a config file on disk (port 0), reloadable as the CLI's is. */
 export async function startProxyFromFile(path: string): Promise<TestProxy> {
   const overrides = { port: 0 };
-  const { config } = loadConfig(path, Deno.env.toObject(), overrides);
+  const { config, sha256 } = loadConfig(path, Deno.env.toObject(), overrides);
   const rt = createRuntime(config, await loadPlugins(config.plugins));
   return serveRuntime(rt, {
     source: { path, overrides },
-    sha256: await configDigest(path, config),
+    sha256,
   });
 }
 
