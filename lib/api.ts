@@ -6,9 +6,10 @@
  */
 
 /**
- * A wire API. Clients speak the first six; `ollama_*` are Ollama's native
- * routes, `gemini_generate` Gemini's `generateContent` and `bedrock_converse`
- * Bedrock's Converse, which only a provider speaks.
+ * A wire API. Clients speak the first six and Gemini's (`gemini_generate`,
+ * `generateContent` streamed or not, and `gemini_count_tokens`); `ollama_*`
+ * are Ollama's native routes and `bedrock_converse` Bedrock's Converse, which
+ * only a provider speaks.
  */
 export type Api =
   | "chat"
@@ -20,10 +21,11 @@ export type Api =
   | "ollama_chat"
   | "ollama_embed"
   | "gemini_generate"
+  | "gemini_count_tokens"
   | "bedrock_converse";
 
-/** The error dialect of an endpoint: OpenAI's, Anthropic's, or the Responses API's. */
-export type ErrorFormat = "openai" | "anthropic" | "responses";
+/** The error dialect of an endpoint: OpenAI's, Anthropic's, the Responses API's, or Google's. */
+export type ErrorFormat = "openai" | "anthropic" | "responses" | "google";
 
 /** A parsed client request. */
 export interface ClientRequest {
@@ -42,7 +44,9 @@ export interface ApiInfo {
   /** How errors are written for this API's clients. */
   errorFormat: ErrorFormat;
   /** The list a request must carry (SPEC §5's minimal validation), and where a text/plain body goes. */
-  list: "messages" | "input" | "prompt";
+  list: "messages" | "input" | "prompt" | "contents";
+  /** The model (and whether to stream) is named in the URL's path, not in the body (Gemini's). */
+  modelInPath?: true;
 }
 
 export const APIS: Readonly<Record<Api, ApiInfo>> = {
@@ -56,8 +60,15 @@ export const APIS: Readonly<Record<Api, ApiInfo>> = {
   ollama_embed: { route: "/api/embed", errorFormat: "openai", list: "input" },
   gemini_generate: {
     route: "/v1beta/models/{model}:generateContent",
-    errorFormat: "openai",
-    list: "messages",
+    errorFormat: "google",
+    list: "contents",
+    modelInPath: true,
+  },
+  gemini_count_tokens: {
+    route: "/v1beta/models/{model}:countTokens",
+    errorFormat: "google",
+    list: "contents",
+    modelInPath: true,
   },
   bedrock_converse: { route: "/model/{modelId}/converse", errorFormat: "openai", list: "messages" },
 };

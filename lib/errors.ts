@@ -110,6 +110,28 @@ const ANTHROPIC_TYPES: Record<number, string> = {
   529: "overloaded_error",
 };
 
+/** Google's canonical status names (google.rpc.Code), by HTTP status. */
+const GOOGLE_STATUSES: Record<number, string> = {
+  400: "INVALID_ARGUMENT",
+  401: "UNAUTHENTICATED",
+  402: "FAILED_PRECONDITION",
+  403: "PERMISSION_DENIED",
+  404: "NOT_FOUND",
+  405: "UNIMPLEMENTED",
+  408: "DEADLINE_EXCEEDED",
+  409: "ABORTED",
+  413: "INVALID_ARGUMENT",
+  429: "RESOURCE_EXHAUSTED",
+  499: "CANCELLED",
+  501: "UNIMPLEMENTED",
+  503: "UNAVAILABLE",
+  504: "DEADLINE_EXCEEDED",
+};
+
+function googleStatus(status: number): string {
+  return GOOGLE_STATUSES[status] ?? (status >= 500 ? "INTERNAL" : "INVALID_ARGUMENT");
+}
+
 function openAIType(status: number): string {
   return OPENAI_TYPES[status] ?? (status >= 500 ? "server_error" : "invalid_request_error");
 }
@@ -129,6 +151,9 @@ export function errorBody(format: ErrorFormat, err: ProxyError): Record<string, 
   if (format === "anthropic") {
     return { type: "error", error: { type: anthropicType(err.status), message: err.message } };
   }
+  if (format === "google") {
+    return { error: { code: err.status, message: err.message, status: googleStatus(err.status) } };
+  }
   return {
     error: { message: err.message, type: openAIType(err.status), param: null, code: err.code },
   };
@@ -147,9 +172,10 @@ interface UpstreamSaid {
   param: string | null;
 }
 
-/** The two shapes of error body: Anthropic's, and OpenAI's (which the Responses API shares). */
-type Dialect = "anthropic" | "openai";
-const dialectOf = (format: ErrorFormat): Dialect => format === "anthropic" ? "anthropic" : "openai";
+/** The shapes of error body: Anthropic's, Google's, and OpenAI's (which the Responses API shares). */
+type Dialect = "anthropic" | "google" | "openai";
+const dialectOf = (format: ErrorFormat): Dialect =>
+  format === "anthropic" || format === "google" ? format : "openai";
 
 const asText = (v: unknown): string | null => typeof v === "string" ? v : null;
 
@@ -159,8 +185,13 @@ function upstreamSaid(bytes: Uint8Array | undefined): UpstreamSaid {
     const json = JSON.parse(text);
     const err = json.error ?? json;
     if (typeof err === "string") return { message: err, type: null, code: null, param: null };
-    const dialect: Dialect = json.type === "error" ? "anthropic" : "openai";
-    const type = asText(err.type);
+    // Google's says its kind in `status` (`RESOURCE_EXHAUSTED`), its HTTP status in `code`.
+    const dialect: Dialect = json.type === "error"
+      ? "anthropic"
+      : typeof err.status === "string"
+      ? "google"
+      : "openai";
+    const type = asText(dialect === "google" ? err.status : err.type);
     return {
       message: String(err.message ?? text),
       type: type ? { dialect, value: type } : null,
@@ -188,6 +219,9 @@ export function translatedErrorBody(
   if (format === "anthropic") {
     return { type: "error", error: { type: type ?? anthropicType(status), message } };
   }
+  if (format === "google") {
+    return { error: { code: status, message, status: type ?? googleStatus(status) } };
+  }
   return {
     error: { message, type: type ?? openAIType(status), param: said.param, code: said.code },
   };
@@ -210,7 +244,8 @@ export function errorResponse(format: ErrorFormat, thrown: unknown, redact = asI
 /**
  * The error as the last event of a stream that already reached the client.
  * OpenAI has no error event, so it gets the `data: {"error":…}` convention its
- * SDK raises on; Anthropic and the Responses API define `event: error`.
+ * SDK raises on; Anthropic and the Responses API define `event: error`;
+ * Google's SDK raises on a chunk that is an error body alone.
  */
 export function errorEvent(
   format: ErrorFormat,
@@ -223,6 +258,7 @@ export function errorEvent(
   if (format === "anthropic") {
     return `event: error\ndata: ${redact(JSON.stringify(errorBody("anthropic", err)))}\n\n`;
   }
+  if (format === "google") return `${redact(JSON.stringify(errorBody("google", err)))}\n`;
   const event = {
     type: "error",
     sequence_number: sequence,

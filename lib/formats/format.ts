@@ -26,6 +26,8 @@ export interface WireFormat {
   streamEncoder?(request: Json): TransformStream<AnswerEvent, string>;
   /** Reads this format's usage objects. */
   usage?(raw: Json): Usage;
+  /** The key its usage objects are under, when not `usage` (Gemini's `usageMetadata`). */
+  usageKey?: string;
   /** True when a stream reports usage at its start too (Anthropic's `message_start`). */
   usageAtStart?: boolean;
   /** Headers that belong to this vendor's API (`anthropic-…`): they mean nothing to another's. */

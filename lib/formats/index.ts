@@ -13,13 +13,15 @@ import { bedrock } from "./bedrock/index.ts";
 
 export type { ClientFormat, WireFormat };
 
-/** Formats clients speak. Legacy completions share chat's answer shape (`choices`), count_tokens Anthropic's requests. */
+/** Formats clients speak. Legacy completions share chat's answer shape (`choices`), count_tokens Anthropic's requests, countTokens Gemini's. */
 const CLIENT: Partial<Record<Api, ClientFormat>> = {
   chat,
   completions: chat,
   responses,
   messages,
   count_tokens: messages,
+  gemini_generate: gemini,
+  gemini_count_tokens: gemini,
 };
 
 const WIRE: Partial<Record<Api, WireFormat>> = {
@@ -27,7 +29,6 @@ const WIRE: Partial<Record<Api, WireFormat>> = {
   // Embeddings answers are passed through; only their usage (chat's shape) is read.
   embeddings: { usage: chat.usage },
   ollama_chat: ollama,
-  gemini_generate: gemini,
   bedrock_converse: bedrock,
 };
 

@@ -33,6 +33,7 @@ const TARGETS: Partial<Record<Api, Api[]>> = {
   chat: ["messages", "gemini_generate", "bedrock_converse", "ollama_chat"],
   messages: ["chat", "gemini_generate", "bedrock_converse", "ollama_chat"],
   responses: ["chat", "messages", "gemini_generate", "bedrock_converse", "ollama_chat"],
+  gemini_generate: ["chat", "messages", "bedrock_converse", "ollama_chat"],
   embeddings: ["ollama_embed"],
 };
 

@@ -40,12 +40,16 @@ export const ANYONE: Caller = { kind: "anonymous", name: null };
 const ADMIN: Caller = { kind: "admin", name: "admin" };
 
 /** The key a client presented, if any. */
-export function presentedKey(headers: Headers): string | null {
+export function presentedKey(headers: Headers, google?: { query: string }): string | null {
   const auth = headers.get("authorization");
   if (auth !== null && auth.length > 7 && auth.slice(0, 7).toLowerCase() === "bearer ") {
     return auth.slice(7).trim();
   }
-  return headers.get("x-api-key");
+  const key = headers.get("x-api-key");
+  if (key !== null || !google) return key;
+  // Gemini's clients send theirs as `x-goog-api-key`, or in the URL (`?key=`).
+  return headers.get("x-goog-api-key") ??
+    (google.query ? new URLSearchParams(google.query).get("key") : null);
 }
 
 function virtualKey(k: KeyConfig): VirtualKey {
@@ -95,9 +99,8 @@ export class KeyTable {
   }
 
   /** The caller behind `headers`; `expired` for a virtual key past its date; null for none or an unknown one. */
-  identify(headers: Headers, now: number): Caller | "expired" | null {
+  identify(given: string | null, now: number): Caller | "expired" | null {
     if (!this.enabled) return ANYONE;
-    const given = presentedKey(headers);
     if (given === null) return null;
     const digest = keyDigest(given);
     if (this.#admin.has(digest)) return ADMIN;

@@ -4,7 +4,8 @@
  * ones (OpenAI's usage chunk, `message_delta`, `response.completed`), so the
  * tap keeps references to the head and the tail and, at the end, decodes
  * chunks inward from those edges only until it meets a usage object.
- * Every format reports usage in an object under `"usage"`; only those are parsed.
+ * Every format reports usage in an object under one key (`"usage"`, Gemini's
+ * `"usageMetadata"`); only those are parsed.
  */
 import { objectAt } from "../raw_json.ts";
 import type { Usage } from "../formats/neutral.ts";
@@ -16,7 +17,6 @@ import type { Usage } from "../formats/neutral.ts";
  */
 const TAIL_BYTES = 2048;
 const HEAD_BYTES = 1024;
-const KEY = '"usage":';
 /**
  * Bounds that keep a search linear whatever an upstream sends: a usage
  * object is a few hundred bytes, so one longer than this is not one, and
@@ -30,10 +30,13 @@ type Read = (raw: Record<string, unknown>) => Usage;
 type Json = Record<string, unknown>;
 const decoder = new TextDecoder();
 
-/** Where a search stands: how many object-valued keys it may still try. */
+/** Where a search stands: the key it looks for (`"usage":`), how many object-valued ones it may still try. */
 interface Search {
+  key: string;
   tries: number;
 }
+
+const search = (key: string): Search => ({ key: `"${key}":`, tries: MAX_TRIES });
 
 /**
  * The usage object whose key starts at `at`: the object; null when the value
@@ -41,7 +44,7 @@ interface Search {
  * when the text ends inside it.
  */
 function objectAfterKey(text: string, at: number, search: Search): Json | null | undefined {
-  let start = at + KEY.length;
+  let start = at + search.key.length;
   while (text.charCodeAt(start) <= 32) start++;
   if (start >= text.length) return undefined;
   if (text[start] !== "{") return null;
@@ -56,8 +59,9 @@ function objectAfterKey(text: string, at: number, search: Search): Json | null |
 }
 
 /** The first usage object in `text`; undefined when there is none, or the first is cut short. */
-function firstIn(text: string, search: Search = { tries: MAX_TRIES }): Json | undefined {
-  for (let at = text.indexOf(KEY); at >= 0 && search.tries > 0; at = text.indexOf(KEY, at + 1)) {
+function firstIn(text: string, search: Search): Json | undefined {
+  const key = search.key;
+  for (let at = text.indexOf(key); at >= 0 && search.tries > 0; at = text.indexOf(key, at + 1)) {
     const found = objectAfterKey(text, at, search);
     if (found !== null) return found;
   }
@@ -65,15 +69,12 @@ function firstIn(text: string, search: Search = { tries: MAX_TRIES }): Json | un
 }
 
 /** The last complete usage object in `text` whose key starts before `end`. */
-function lastIn(
-  text: string,
-  end = text.length,
-  search: Search = { tries: MAX_TRIES },
-): Json | undefined {
+function lastIn(text: string, end: number, search: Search): Json | undefined {
+  const key = search.key;
   for (
-    let at = text.lastIndexOf(KEY, end - 1);
+    let at = text.lastIndexOf(key, end - 1);
     at >= 0 && search.tries > 0;
-    at = at ? text.lastIndexOf(KEY, at - 1) : -1
+    at = at ? text.lastIndexOf(key, at - 1) : -1
   ) {
     const found = objectAfterKey(text, at, search);
     if (found) return found;
@@ -89,24 +90,24 @@ function text(chunks: Uint8Array[]): string {
 }
 
 /** The last usage object in `chunks`, decoded from the end a chunk at a time until one is found. */
-function lastOf(chunks: Uint8Array[]): Json | undefined {
+function lastOf(chunks: Uint8Array[], key: string): Json | undefined {
   let text = "";
-  const search = { tries: MAX_TRIES };
-  for (let n = chunks.length - 1; n >= 0 && search.tries > 0; n--) {
+  const found = search(key);
+  for (let n = chunks.length - 1; n >= 0 && found.tries > 0; n--) {
     const piece = decoder.decode(chunks[n]);
     text = piece + text;
     // A key past the new piece was searched already, with everything after it.
-    const found = lastIn(text, piece.length, search);
-    if (found) return found;
+    const usage = lastIn(text, piece.length, found);
+    if (usage) return usage;
   }
   return undefined;
 }
 
 /** The first usage object in `chunks`: in the first chunk alone, as it usually is, else in them all. */
-function firstOf(chunks: Uint8Array[]): Json | undefined {
+function firstOf(chunks: Uint8Array[], key: string): Json | undefined {
   if (chunks.length === 0) return undefined;
-  return firstIn(decoder.decode(chunks[0])) ??
-    (chunks.length > 1 ? firstIn(text(chunks)) : undefined);
+  return firstIn(decoder.decode(chunks[0]), search(key)) ??
+    (chunks.length > 1 ? firstIn(text(chunks), search(key)) : undefined);
 }
 
 /** Keeps references to a stream's last chunks (and first, when asked) as it flows; `finish` reads usage from them. */
@@ -118,8 +119,8 @@ export class UsageTap {
   /** True once chunks between head and tail were let go. */
   #gap = false;
 
-  /** `head`: whether the format reports usage at the start too. */
-  constructor(readonly read: Read, readonly head: boolean) {
+  /** `head`: whether the format reports usage at the start too; `key`: what its usage is under. */
+  constructor(readonly read: Read, readonly head: boolean, readonly key = "usage") {
     this.#headSize = head ? 0 : HEAD_BYTES;
   }
 
@@ -155,8 +156,8 @@ export class UsageTap {
   finish(): Usage | null {
     // Without a gap, head and tail are one run of chunks: an event may span them.
     const all = this.#gap ? this.#tail : [...this.#head, ...this.#tail];
-    const last = lastOf(all);
-    const first = this.head ? firstOf(this.#gap ? this.#head : all) : undefined;
+    const last = lastOf(all, this.key);
+    const first = this.head ? firstOf(this.#gap ? this.#head : all, this.key) : undefined;
     if (!first) return last ? this.read(last) : null;
     if (!last) return this.read(first);
     const raw: Json = { ...first };
@@ -166,9 +167,10 @@ export class UsageTap {
 }
 
 /** The usage of a whole JSON answer: its last usage object, found near the end. */
-export function usageOfBody(bytes: Uint8Array, read: Read): Usage | null {
-  const tail = bytes.subarray(Math.max(0, bytes.length - TAIL_BYTES));
-  const found = lastIn(decoder.decode(tail)) ??
-    (bytes.length > TAIL_BYTES ? lastIn(decoder.decode(bytes)) : undefined);
+export function usageOfBody(bytes: Uint8Array, read: Read, key = "usage"): Usage | null {
+  const tail = decoder.decode(bytes.subarray(Math.max(0, bytes.length - TAIL_BYTES)));
+  const whole = bytes.length > TAIL_BYTES ? decoder.decode(bytes) : "";
+  const found = lastIn(tail, tail.length, search(key)) ??
+    (whole ? lastIn(whole, whole.length, search(key)) : undefined);
   return found ? read(found) : null;
 }

@@ -7,7 +7,7 @@
  * google). Auth: a service account's OAuth token (`google_auth.ts`), from
  * `credentials_file` or `GOOGLE_APPLICATION_CREDENTIALS`.
  */
-import { geminiModel } from "../formats/gemini/request.ts";
+import { geminiMethod, geminiModel } from "../formats/gemini/request.ts";
 import { readServiceAccount, tokensFor } from "./google_auth.ts";
 import { httpProvider } from "./http_provider.ts";
 import type { ProviderFactory } from "./types.ts";
@@ -33,7 +33,9 @@ export const vertex: ProviderFactory = (init) => {
   const anthropic = c.publisher === "anthropic";
   return httpProvider({ ...init, config: { ...c, base_url: base } }, {
     defaultBaseUrl: base,
-    paths: anthropic ? { messages: "/rawPredict" } : { gemini_generate: "/generateContent" },
+    paths: anthropic
+      ? { messages: "/rawPredict" }
+      : { gemini_generate: "/generateContent", gemini_count_tokens: "/countTokens" },
     target: (call) => {
       const model = encodeURIComponent(geminiModel(call.model));
       if (anthropic) {
@@ -41,9 +43,7 @@ export const vertex: ProviderFactory = (init) => {
           call.stream ? "streamRawPredict" : "rawPredict"
         }`;
       }
-      return `${models}/google/models/${model}:${
-        call.stream ? "streamGenerateContent?alt=sse" : "generateContent"
-      }`;
+      return `${models}/google/models/${model}:${geminiMethod(call)}`;
     },
     body: anthropic
       ? (call) => {

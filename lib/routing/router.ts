@@ -8,9 +8,8 @@ import type { Config } from "../config/schema.ts";
 import { type Attempt, backoffHeaders, ProxyError, UpstreamsFailed } from "../errors.ts";
 import { sleep } from "../sleep.ts";
 import type { UpstreamCall } from "../providers/types.ts";
-import type { Api } from "../api.ts";
+import { type Api, APIS, type ClientRequest } from "../api.ts";
 import { setTopLevelString } from "../raw_json.ts";
-import type { ClientRequest } from "../api.ts";
 import { attempt, type Failed, type Served } from "./attempt.ts";
 import { type Strategy, tryOrder } from "./balance.ts";
 import type { DeploymentLimits } from "./deployment_limits.ts";
@@ -205,12 +204,15 @@ export class Router {
     translation: Translation | undefined,
   ): UpstreamCall {
     const { body, raw } = req.request;
-    const same = model === body.model;
+    // Gemini's path names the model and the stream; its body goes out as it came.
+    const inPath = APIS[req.api].modelInPath === true;
+    const same = inPath || model === body.model;
     if (translation) {
+      const named = inPath ? { ...body, model, stream: req.request.stream } : { ...body, model };
       return {
         api: translation.api,
         model,
-        body: translation.request({ ...body, model }, req.drop ?? (() => {})),
+        body: translation.request(named, req.drop ?? (() => {})),
         stream: req.request.stream,
         // The client's query string and vendor headers belong to its own API.
         headers: d.provider.headers.apply(
@@ -228,7 +230,8 @@ export class Router {
       raw: raw === undefined ? undefined : same ? raw : setTopLevelString(raw, "model", model),
       stream: req.request.stream,
       headers: d.provider.headers.apply(req.headers),
-      query: req.query,
+      // Gemini's query holds the client's key (`?key=`) and `alt`: the provider makes its own.
+      query: inPath ? "" : req.query,
       signal: req.signal,
     };
   }

@@ -13,7 +13,7 @@ import { listKeys, showKey } from "./handlers/keys.ts";
 import { reload, showConfig } from "./handlers/admin.ts";
 import { deployments, request, requests, stats } from "./handlers/dashboard.ts";
 import { ui, UI_PATHS } from "./handlers/ui.ts";
-import { listModels } from "./handlers/models.ts";
+import { listGeminiModels, listModels, showGeminiModel } from "./handlers/models.ts";
 import { root } from "./handlers/root.ts";
 import { modelPipeline, requestPipeline } from "./pipeline.ts";
 
@@ -43,6 +43,16 @@ const chat: Route = { format: "openai", methods: { POST: "chat" } };
 const responses: Route = { format: "responses", methods: { POST: "responses" } };
 const messages: Route = { format: "anthropic", methods: { POST: "messages" } };
 const countTokens: Route = { format: "anthropic", methods: { POST: "count_tokens" } };
+const geminiGenerate: Route = { format: "google", methods: { POST: "gemini_generate" } };
+
+/** Gemini's routes name the model and its method in the path: `/v1beta/models/M:generateContent`. */
+const GEMINI_MODELS = "/v1beta/models/";
+const GEMINI_METHODS: Record<string, Route> = {
+  generateContent: geminiGenerate,
+  streamGenerateContent: geminiGenerate,
+  countTokens: { format: "google", methods: { POST: "gemini_count_tokens" } },
+};
+const geminiModel: Route = { format: "google", methods: { GET: showGeminiModel } };
 
 /** SPEC §5, aliases included. */
 const ROUTES = new Map<string, Route>([
@@ -60,6 +70,7 @@ const ROUTES = new Map<string, Route>([
   ["/v1/messages/count_tokens", countTokens],
   ["/anthropic/v1/messages/count_tokens", countTokens],
   ["/v1/models", { format: "openai", methods: { GET: listModels } }],
+  ["/v1beta/models", { format: "google", methods: { GET: listGeminiModels } }],
   ["/health", { format: "openai", methods: { GET: health }, public: true }],
   ["/health/ready", { format: "openai", methods: { GET: ready }, public: true }],
   ["/metrics", {
@@ -89,8 +100,31 @@ const PREFIXED: [string, Route][] = [
   ["/admin/requests/", dashboardRead(request)],
 ];
 
+/** A Gemini model path's model and method (null: no method, the model itself); undefined when not one. */
+function geminiPath(path: string): { model: string; method: string | null } | undefined {
+  if (!path.startsWith(GEMINI_MODELS)) return undefined;
+  const rest = path.slice(GEMINI_MODELS.length);
+  const colon = rest.lastIndexOf(":");
+  const method = colon < 0 ? null : rest.slice(colon + 1);
+  if (method !== null && !Object.hasOwn(GEMINI_METHODS, method)) return undefined;
+  let model: string;
+  try {
+    model = decodeURIComponent(colon < 0 ? rest : rest.slice(0, colon));
+  } catch {
+    throw new ProxyError(
+      400,
+      "the model name in the path is not valid URL encoding",
+      "invalid_model",
+    );
+  }
+  return model ? { model, method } : undefined;
+}
+
 function routeOf(path: string): Route | undefined {
-  return ROUTES.get(path) ?? PREFIXED.find(([prefix]) => path.startsWith(prefix))?.[1];
+  const found = ROUTES.get(path) ?? PREFIXED.find(([prefix]) => path.startsWith(prefix))?.[1];
+  if (found) return found;
+  const gemini = geminiPath(path);
+  if (gemini) return gemini.method === null ? geminiModel : GEMINI_METHODS[gemini.method];
 }
 
 /**
@@ -99,7 +133,13 @@ function routeOf(path: string): Route | undefined {
  */
 export function routeLabel(path: string): string | null {
   if (ROUTES.has(path)) return path;
-  return PREFIXED.find(([prefix]) => path.startsWith(prefix))?.[0] ?? null;
+  const prefix = PREFIXED.find(([prefix]) => path.startsWith(prefix))?.[0];
+  if (prefix) return prefix;
+  try {
+    const gemini = geminiPath(path);
+    if (gemini) return `${GEMINI_MODELS}{model}${gemini.method ? `:${gemini.method}` : ""}`;
+  } catch { /* not a model name: no route */ }
+  return null;
 }
 
 /** The request handler. */
@@ -107,7 +147,8 @@ export function createApp(rt: Runtime): (req: Request) => Promise<Response> {
   // Every route and method's endpoint, built once: a model-routed API's pipeline holds only the steps the config uses.
   const pipelines = new Map<Api, Endpoint["handle"]>();
   const endpoints = new Map<Route, Record<string, Endpoint>>();
-  for (const found of new Set([...ROUTES.values(), ...PREFIXED.map(([, r]) => r)])) {
+  const all = [...ROUTES.values(), ...PREFIXED.map(([, r]) => r), ...Object.values(GEMINI_METHODS)];
+  for (const found of new Set([...all, geminiModel])) {
     const open = typeof found.public === "function" ? found.public(rt) : found.public === true;
     const admin = found.admin === true;
     const methods: Record<string, Endpoint> = {};
@@ -135,8 +176,18 @@ export function createApp(rt: Runtime): (req: Request) => Promise<Response> {
       );
     }
     x.endpoint = endpoint;
+    const gemini = geminiPath(x.path);
+    if (gemini) {
+      const stream = gemini.method === "streamGenerateContent";
+      // Without `alt=sse` Gemini streams one JSON array.
+      const array = stream && new URLSearchParams(x.query).get("alt") !== "sse";
+      x.target = { model: gemini.model, stream, array };
+    }
     return next();
   };
 
-  return requestPipeline(rt, route, (path) => routeOf(path)?.format ?? "openai");
+  // Every `/v1beta/…` path answers in Google's format, an unknown one too.
+  const formatOf = (path: string): ErrorFormat =>
+    path.startsWith("/v1beta/") ? "google" : routeOf(path)?.format ?? "openai";
+  return requestPipeline(rt, route, formatOf);
 }

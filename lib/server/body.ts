@@ -77,9 +77,18 @@ function tooLarge(maxBytes: number): ProxyError {
 
 const decoder = new TextDecoder();
 
+/** What the URL's path says of a request whose API names its model there (Gemini's). */
+export interface PathTarget {
+  model: string;
+  stream: boolean;
+  /** A stream answered as one JSON array (Gemini's without `alt=sse`), not SSE. */
+  array: boolean;
+}
+
 /**
  * Parses the body for `api`. `text/plain` (or malformed JSON with
- * `raw_text_fallback`) is one user message, other fields from the query string.
+ * `raw_text_fallback`) is one user message, other fields from the query
+ * string. `target`: the model and stream as the path named them.
  */
 export function parseRequest(
   api: Api,
@@ -87,6 +96,7 @@ export function parseRequest(
   contentType: string | null,
   query: string,
   rawTextFallback: boolean,
+  target?: PathTarget,
 ): ClientRequest {
   const text = decoder.decode(bytes);
   let body: unknown;
@@ -110,12 +120,14 @@ export function parseRequest(
     throw new ProxyError(400, "the request body must be a JSON object", "invalid_request");
   }
   const obj = body as Record<string, unknown>;
-  validate(api, obj);
+  const model = target?.model ?? obj.model;
+  validate(api, obj, model);
   const plainText = raw === undefined;
   // A key given twice (or spelt with escapes) must not reach the upstream as sent: re-serialised.
   if (raw !== undefined && !hasPlainTopLevelKeys(raw)) raw = undefined;
   if (stringifyObjectContents(obj)) raw = undefined;
-  return { body: obj, raw, model: obj.model as string, stream: obj.stream === true, plainText };
+  const stream = target?.stream ?? obj.stream === true;
+  return { body: obj, raw, model: model as string, stream, plainText };
 }
 
 function looksLikeJsonObject(text: string): boolean {
@@ -131,11 +143,11 @@ function looksLikeJsonObject(text: string): boolean {
 /** Longer model names are refused: no real model has one, and each name may become a label. */
 export const MAX_MODEL_LENGTH = 256;
 
-function validate(api: Api, body: Record<string, unknown>): void {
-  if (typeof body.model !== "string" || body.model === "") {
+function validate(api: Api, body: Record<string, unknown>, model: unknown): void {
+  if (typeof model !== "string" || model === "") {
     throw new ProxyError(400, "'model' must be a non-empty string", "invalid_model");
   }
-  if (body.model.length > MAX_MODEL_LENGTH) {
+  if (model.length > MAX_MODEL_LENGTH) {
     throw new ProxyError(
       400,
       `'model' is longer than ${MAX_MODEL_LENGTH} characters`,
@@ -149,6 +161,13 @@ function validate(api: Api, body: Record<string, unknown>): void {
   }
   if (api === "responses" && typeof body.input !== "string" && !Array.isArray(body.input)) {
     throw new ProxyError(400, "'input' must be a string or an array", "invalid_input");
+  }
+  // countTokens may wrap the whole request instead (`generateContentRequest`).
+  const counted = api === "gemini_count_tokens" && body.generateContentRequest
+    ? body.generateContentRequest as Record<string, unknown>
+    : body;
+  if (APIS[api].list === "contents" && !Array.isArray(counted.contents)) {
+    throw new ProxyError(400, "'contents' must be an array", "invalid_contents");
   }
 }
 
@@ -170,7 +189,11 @@ function fromPlainText(api: Api, text: string, query: string): Record<string, un
   const q = new URLSearchParams(query);
   const body: Record<string, unknown> = { model: q.get("model") ?? "" };
   const list = APIS[api].list;
-  body[list] = list === "messages" ? [{ role: "user", content: text }] : text;
+  body[list] = list === "messages"
+    ? [{ role: "user", content: text }]
+    : list === "contents"
+    ? [{ role: "user", parts: [{ text }] }]
+    : text;
   const temperature = q.get("temperature");
   if (temperature !== null) body.temperature = Number(temperature);
   const maxTokens = q.get("max_tokens");

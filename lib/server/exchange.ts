@@ -11,6 +11,7 @@ import type { Routed } from "../routing/router.ts";
 import type { Runtime } from "../runtime.ts";
 import type { Caller } from "../keys/keys.ts";
 import type { RequestTrace } from "../observe/request_trace.ts";
+import type { PathTarget } from "./body.ts";
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
@@ -27,6 +28,8 @@ export interface Exchange {
   readonly record: CallRecord;
   /** What answers this route and method (the route step), and whether it needs a key. */
   endpoint?: Endpoint;
+  /** The model and stream the path names, on Gemini's routes (the route step). */
+  target?: PathTarget;
   /** Who called (the identify step). */
   caller?: Caller;
   /** The client's API, on a model-routed route. */

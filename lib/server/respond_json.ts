@@ -26,11 +26,13 @@ export async function respondJson(
   const request = x.request!;
   const bodies = rt.recorder.wantsBodies;
   const maxBody = rt.config.log.max_body_kb * 1024;
-  const read = wireFormat(api)?.usage;
+  const format = wireFormat(api);
+  const read = format?.usage;
+  const usageKey = format?.usageKey ?? "usage";
   const rules = rt.transforms.responseRules(request.model);
   const { translation } = routed;
   if (!translation && rules.length === 0 && !rt.hooks.has("onResponse")) {
-    if (read) record.usage = usageOfBody(reply.body, read);
+    if (read) record.usage = usageOfBody(reply.body, read, usageKey);
     if (x.trace) traced(x, reply.body);
     if (bodies) {
       record.response_body = bodyJson(reply.body, reply.headers["content-type"] ?? null, maxBody);
@@ -52,7 +54,7 @@ export async function respondJson(
     const translated = translatedAnswer(routed, body, request.body);
     body = translated.body;
     record.usage = translated.usage;
-  } else if (read && body.usage) record.usage = read(body.usage as Json);
+  } else if (read && body[usageKey]) record.usage = read(body[usageKey] as Json);
   if (rules.length) {
     clientFormat(api)?.rewriteAnswer(body, (text) => {
       const rewriter = rewriterFor(rules);

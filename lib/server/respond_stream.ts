@@ -8,6 +8,7 @@
  */
 import { cutShort, errorEvent } from "../errors.ts";
 import { clientFormat, wireFormat } from "../formats/index.ts";
+import { sseToJsonArray } from "../formats/gemini/array.ts";
 import { AnswerCollector, type AnswerEvent } from "../formats/neutral.ts";
 import { eventLimit, rawEvents, SSE_HEADERS } from "../formats/sse.ts";
 import type { Editor } from "../formats/rewrite.ts";
@@ -73,8 +74,7 @@ export function respondStream(x: Exchange, routed: Routed, reply: StreamReply): 
         return finish(error, () => new TextDecoder().decode(last));
       },
     });
-    const headers = routed.translation ? SSE_HEADERS : reply.headers;
-    answered.response = new Response(relayed.body, { status: reply.status, headers });
+    answered.response = clientResponse(x, relayed.body, reply.status, SSE_HEADERS);
     return answered;
   }
 
@@ -90,7 +90,9 @@ export function respondStream(x: Exchange, routed: Routed, reply: StreamReply): 
     : reply.body;
   const format = wireFormat(api);
   const read = format?.usage;
-  const tap = read ? new UsageTap(read, format?.usageAtStart === true) : undefined;
+  const tap = read
+    ? new UsageTap(read, format?.usageAtStart === true, format?.usageKey)
+    : undefined;
   const strip = x.usageAdded ? client.stripAddedUsage : undefined;
   // The start of the stream, for the log's assembled body, read back after the stream ended.
   const kept = bodies ? new StreamKeeper(maxBody) : undefined;
@@ -109,8 +111,22 @@ export function respondStream(x: Exchange, routed: Routed, reply: StreamReply): 
       return finish(error, () => tap?.tail() ?? "");
     },
   });
-  answered.response = new Response(body.body, { status: reply.status, headers: reply.headers });
+  answered.response = clientResponse(x, body.body, reply.status, reply.headers);
   return answered;
+}
+
+/** The stream as its client reads it: SSE, or for Gemini's without `alt=sse` one JSON array. */
+function clientResponse(
+  x: Exchange,
+  body: ReadableStream<Uint8Array>,
+  status: number,
+  headers: Record<string, string>,
+): Response {
+  if (!x.target?.array) return new Response(body, { status, headers });
+  return new Response(body.pipeThrough(sseToJsonArray()), {
+    status,
+    headers: { ...headers, "content-type": "application/json; charset=utf-8" },
+  });
 }
 
 /** The Responses API numbers its events: the one after the last `sequence_number` in `tail`. */

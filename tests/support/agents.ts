@@ -1,13 +1,14 @@
 /**
  * Real coding agents, run headless as their users run them: Claude Code
- * (`-p`) and Codex (`exec`), each from its npm package, in a sandbox of its
- * own (a temporary HOME and working directory, no environment but what it
- * needs), pointed at the proxy.
+ * (`-p`), Codex (`exec`) and Gemini CLI (`-p`), each from its npm package, in
+ * a sandbox of its own (a temporary HOME and working directory, no
+ * environment but what it needs), pointed at the proxy.
  */
 
 /** The agents' packages, pinned: `.ci/run` fetches them before the tests. */
 export const CLAUDE_CODE = "npm:@anthropic-ai/claude-code@2.1.112/cli.js";
 export const CODEX = "npm:@openai/codex@0.171.0";
+export const GEMINI_CLI = "npm:@google/gemini-cli@0.61.0/bundle/gemini.js";
 
 /** A file for the agent to read, in a working directory of its own. */
 export interface Sandbox {
@@ -23,6 +24,7 @@ export async function sandbox(): Promise<Sandbox & AsyncDisposable> {
   const home = `${dir}/home`;
   const work = `${dir}/work`;
   await Deno.mkdir(`${home}/.codex`, { recursive: true });
+  await Deno.mkdir(`${home}/.gemini`, { recursive: true });
   await Deno.mkdir(work);
   const content = `switchyard agent test ${crypto.randomUUID()}`;
   const file = `${work}/hello.txt`;
@@ -153,10 +155,35 @@ export async function codex(box: Sandbox, baseUrl: string, prompt: string) {
   return { ...r, events, answer: String(said.at(-1)?.item.text ?? "") };
 }
 
-// `deno run -A tests/support/agents.ts`: fetch both agents into the cache (CI does, before the tests).
+/**
+ * Gemini CLI in headless mode (`-p`), asked `prompt` with its API-key auth
+ * (`GEMINI_API_KEY`, here the proxy key) at `baseUrl`: its JSON result.
+ */
+export async function geminiCli(box: Sandbox, baseUrl: string, key: string, prompt: string) {
+  await Deno.writeTextFile(
+    `${box.home}/.gemini/settings.json`,
+    JSON.stringify({
+      security: { auth: { selectedType: "gemini-api-key" } },
+      privacy: { usageStatisticsEnabled: false },
+      general: { disableAutoUpdate: true, disableUpdateNag: true },
+    }),
+  );
+  const r = await run(box, GEMINI_CLI, ["-p", prompt, "-o", "json"], {
+    GOOGLE_GEMINI_BASE_URL: baseUrl,
+    GEMINI_API_KEY: key,
+    GEMINI_CLI_TRUST_WORKSPACE: "true",
+  });
+  try {
+    return { ...r, result: JSON.parse(r.stdout) as { response?: string; error?: unknown } };
+  } catch {
+    throw new Error(`Gemini CLI printed no result (exit ${r.code}):\n${r.stdout}\n${r.stderr}`);
+  }
+}
+
+// `deno run -A tests/support/agents.ts`: fetch the agents into the cache (CI does, before the tests).
 if (import.meta.main) {
   const cached = await new Deno.Command(Deno.execPath(), {
-    args: ["cache", "--no-config", "--no-lock", CLAUDE_CODE, CODEX],
+    args: ["cache", "--no-config", "--no-lock", CLAUDE_CODE, CODEX, GEMINI_CLI],
     env: { DENO_DIR: denoDir },
   }).spawn().status;
   Deno.exit(cached.code);

@@ -16,6 +16,12 @@ export function geminiModel(model: string): string {
   return model.startsWith("models/") ? model.slice("models/".length) : model;
 }
 
+/** The method of a Gemini model a call goes to (its path's end, query included). */
+export function geminiMethod(call: { api: string; stream: boolean }): string {
+  if (call.api === "gemini_count_tokens") return "countTokens";
+  return call.stream ? "streamGenerateContent?alt=sse" : "generateContent";
+}
+
 /** A chat message's content as Gemini parts: text and inline images (Gemini takes no image URLs here). */
 const parts = (content: unknown) =>
   contentParts(

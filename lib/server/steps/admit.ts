@@ -12,7 +12,7 @@ export async function admit(x: Exchange, next: Next): Promise<Answered> {
   const caller = x.caller!;
   if (caller.kind !== "key") return await next();
   // Counting a prompt's tokens runs no model: the model rule holds, no window or slot is used.
-  if (x.api === "count_tokens") {
+  if (x.api === "count_tokens" || x.api === "gemini_count_tokens") {
     x.rt.admission.check(caller.key, x.request!.model);
     return await next();
   }

@@ -2,7 +2,7 @@
 import { cacheControl, cacheKey, cacheScope } from "../../cache.ts";
 import { clientFormat } from "../../formats/index.ts";
 import type { Answered, Exchange, Next } from "../exchange.ts";
-import { presentedKey } from "../../keys/keys.ts";
+import { presented } from "./identify.ts";
 
 export async function answerCache(x: Exchange, next: Next): Promise<Answered> {
   const request = x.request!;
@@ -10,8 +10,10 @@ export async function answerCache(x: Exchange, next: Next): Promise<Answered> {
   if (request.stream) return await next();
   const key = cacheKey([
     x.api!,
+    // Gemini's path names the model: the body does not.
+    request.model,
     ...cacheScope(
-      presentedKey(x.req.headers) ?? "",
+      presented(x) ?? "",
       x.query,
       x.req.headers,
       clientFormat(x.api!)?.headerPrefix,

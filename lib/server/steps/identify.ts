@@ -4,19 +4,23 @@
  * virtual key with 403. The key's name goes on the log line.
  */
 import { ProxyError } from "../../errors.ts";
-import { ANYONE } from "../../keys/keys.ts";
+import { ANYONE, presentedKey } from "../../keys/keys.ts";
 import { isLoopback } from "../../config/load.ts";
 import type { Answered, Exchange, Next } from "../exchange.ts";
 
+/** The key the caller presented: on Gemini's routes its `x-goog-api-key` or `?key=` too. */
+export function presented(x: Exchange): string | null {
+  return presentedKey(x.req.headers, x.format === "google" ? { query: x.query } : undefined);
+}
+
 export function identify(x: Exchange, next: Next): Promise<Answered> {
   const { rt, record } = x;
-  const caller = x.endpoint!.open ? ANYONE : rt.keys.identify(x.req.headers, rt.clock());
+  const caller = x.endpoint!.open ? ANYONE : rt.keys.identify(presented(x), rt.clock());
   if (caller === null) {
-    throw new ProxyError(
-      401,
-      "missing or invalid proxy key: send 'Authorization: Bearer <key>' or 'x-api-key'",
-      "invalid_api_key",
-    );
+    const how = x.format === "google"
+      ? "'x-goog-api-key' or '?key='"
+      : "'Authorization: Bearer <key>' or 'x-api-key'";
+    throw new ProxyError(401, `missing or invalid proxy key: send ${how}`, "invalid_api_key");
   }
   if (caller === "expired") throw new ProxyError(401, "this key has expired", "expired_api_key");
   x.caller = caller;

@@ -3,7 +3,7 @@
  * parsed, the plugins' hooks, the transforms, the usage option, its copy for
  * the log. Each is a step of its own in `pipeline.ts`.
  */
-import type { Api, ClientRequest } from "../../api.ts";
+import { type Api, APIS, type ClientRequest } from "../../api.ts";
 import { ProxyError } from "../../errors.ts";
 import { requestJson } from "../../observe/bodies.ts";
 import { parseRequest, readBody } from "../body.ts";
@@ -24,6 +24,7 @@ export function readRequest(api: Api) {
       x.req.headers.get("content-type"),
       x.query,
       server.raw_text_fallback,
+      x.target,
     );
     x.api = api;
     x.request = request;
@@ -47,6 +48,8 @@ export async function requestHooks(x: Exchange, next: Next): Promise<Answered> {
   request.body = await x.rt.hooks.onRequest(x.hooks!, request.body, x.req.headers);
   // A plugin may have changed anything: the request leaves the byte-exact path.
   request.raw = undefined;
+  // Gemini's path names the model and the stream: the body has neither.
+  if (APIS[x.api!].modelInPath) return await next();
   if (typeof request.body.model !== "string" || request.body.model === "") {
     throw new ProxyError(500, "an onRequest hook left the request without a model", "plugin_error");
   }

@@ -14,6 +14,7 @@ import { ProxyError } from "../../errors.ts";
 import { allPromptText } from "../../formats/text.ts";
 import { estimateTokens } from "../../formats/neutral.ts";
 import { forwardableHeaders } from "../../transforms/headers.ts";
+import { clientFormat } from "../../formats/index.ts";
 import { respondError } from "../respond_error.ts";
 import { respondJson } from "../respond_json.ts";
 import { respondStream } from "../respond_stream.ts";
@@ -24,7 +25,9 @@ export async function resolveModel(x: Exchange, next: Next): Promise<Answered> {
   const request = x.request!;
   const deployments = deploymentsFor(rt, api, request.model);
   if (deployments.length === 0) {
-    if (api === "count_tokens") return { response: localTokenCount(request.body) };
+    if (api === "count_tokens" || api === "gemini_count_tokens") {
+      return { response: localTokenCount(api, request.body) };
+    }
     const why = rt.config.routing.translate
       ? ""
       : " in its own format (routing.translate is false)";
@@ -51,10 +54,20 @@ export function deploymentsFor(rt: Runtime, api: Api, model: string): readonly D
   return serving;
 }
 
-/** `count_tokens` for a model no Anthropic deployment serves: a local estimate (~4 characters a token). */
-function localTokenCount(body: Record<string, unknown>): Response {
-  const tools = body.tools ? JSON.stringify(body.tools) : "";
-  return Response.json({ input_tokens: estimateTokens(allPromptText(body) + tools) });
+/**
+ * A token count for a model no deployment counts for (Anthropic's
+ * `count_tokens`, Gemini's `countTokens`): a local estimate, ~4 characters a
+ * token, never a model call.
+ */
+function localTokenCount(api: Api, body: Record<string, unknown>): Response {
+  if (api === "count_tokens") {
+    const tools = body.tools ? JSON.stringify(body.tools) : "";
+    return Response.json({ input_tokens: estimateTokens(allPromptText(body) + tools) });
+  }
+  const request = (body.generateContentRequest ?? body) as Record<string, unknown>;
+  let text = request.tools ? JSON.stringify(request.tools) : "";
+  for (const [, holder, key] of clientFormat(api)!.texts(request)) text += holder[key];
+  return Response.json({ totalTokens: estimateTokens(text) });
 }
 
 /** The route step: the deployments tried in order; the answer made the client's. */
