@@ -27,7 +27,10 @@ const { values } = parseArgs({
     duration: { type: "string", default: "4" },
     repeats: { type: "string", default: "3" },
     targets: { type: "string", default: "direct,fetch floor,floor,switchyard" },
-    scenarios: { type: "string", default: "chat,chat-stream,messages,messages-stream" },
+    scenarios: {
+      type: "string",
+      default: "chat,chat-stream,messages,messages-stream,messages-stream-translated,gemini-stream",
+    },
     conns: { type: "string", default: "16,64" },
     "no-scale": { type: "boolean", default: false },
     "only-variants": { type: "boolean", default: false },
@@ -55,6 +58,8 @@ interface Scenario {
   path: string;
   body: (model: string) => string;
   stream: boolean;
+  /** Translated through switchyard (a model of the other format): no direct or floor run. */
+  translated?: true;
 }
 
 const ALL_SCENARIOS: Scenario[] = [
@@ -71,6 +76,21 @@ const ALL_SCENARIOS: Scenario[] = [
     path: "/v1/messages",
     stream: true,
     body: (m) => messagesBody(m, true),
+  },
+  // An Anthropic client's stream, and a Gemini client's, answered by the OpenAI upstream.
+  {
+    name: "messages-stream-translated",
+    path: "/v1/messages",
+    stream: true,
+    body: () => messagesBody("bench-gpt", true),
+    translated: true,
+  },
+  {
+    name: "gemini-stream",
+    path: "/v1beta/models/bench-gpt:streamGenerateContent?alt=sse",
+    stream: true,
+    body: () => geminiBody(),
+    translated: true,
   },
 ];
 const SCENARIOS = ALL_SCENARIOS.filter((s) => values.scenarios.split(",").includes(s.name));
@@ -94,6 +114,14 @@ function messagesBody(model: string, stream: boolean): string {
     max_tokens: 256,
     system: "You are terse.",
     messages: [{ role: "user", content: "Say twenty words, please." }],
+  });
+}
+
+function geminiBody(): string {
+  return JSON.stringify({
+    contents: [{ role: "user", parts: [{ text: "Say twenty words, please." }] }],
+    systemInstruction: { parts: [{ text: "You are terse." }] },
+    generationConfig: { temperature: 0.2 },
   });
 }
 
@@ -325,12 +353,13 @@ async function measure(proc: Process | null, url: string, body: string, c: numbe
 // Every target runs at once (idle but for its turn), and each measurement goes round the targets
 // REPEATS times: this machine drifts by ±10–30% over minutes, and a ratio of two runs made
 // minutes apart measured the drift as much as the proxies. Medians of interleaved runs do not.
-const procs = values["only-variants"] || values.workers || values.reload || values.dashboard
+const allProcs = values["only-variants"] || values.workers || values.reload || values.dashboard
   ? []
   : await Promise.all(TARGETS.map(async (t) => ({ target: t, proc: await t.start(upstream.url) })));
 try {
   const measured = new Map<string, Row[]>();
   for (const s of SCENARIOS) {
+    const procs = s.translated ? allProcs.filter((p) => p.target.name === "switchyard") : allProcs;
     const urlOf = (p: (typeof procs)[number]) => (p.proc?.url ?? upstream.url) + s.path;
     const bodyOf = (t: Target) =>
       s.body(s.path.includes("messages") ? t.models.messages : t.models.chat);
@@ -384,7 +413,7 @@ try {
   }
   for (const t of TARGETS) rows.push(...(measured.get(t.name) ?? []));
 } finally {
-  for (const p of procs) await p.proc?.[Symbol.asyncDispose]();
+  for (const p of allProcs) await p.proc?.[Symbol.asyncDispose]();
 }
 
 if (rows.length) lines.push(...mainTable());
