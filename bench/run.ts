@@ -358,27 +358,36 @@ const allProcs = values["only-variants"] || values.workers || values.reload || v
   : await Promise.all(TARGETS.map(async (t) => ({ target: t, proc: await t.start(upstream.url) })));
 try {
   const measured = new Map<string, Row[]>();
-  for (const s of SCENARIOS) {
-    const procs = s.translated ? allProcs.filter((p) => p.target.name === "switchyard") : allProcs;
-    const urlOf = (p: (typeof procs)[number]) => (p.proc?.url ?? upstream.url) + s.path;
-    const bodyOf = (t: Target) =>
-      s.body(s.path.includes("messages") ? t.models.messages : t.models.chat);
+  // The translated scenarios are compared with each other: they take turns too.
+  const groups = [
+    ...SCENARIOS.filter((s) => !s.translated).map((s) => [s]),
+    SCENARIOS.filter((s) => s.translated),
+  ].filter((g) => g.length > 0);
+  for (const group of groups) {
+    const units = group.flatMap((s) =>
+      (s.translated ? allProcs.filter((p) => p.target.name === "switchyard") : allProcs)
+        .map((p) => ({ s, p, id: `${p.target.name}|${s.name}` }))
+    );
+    type Unit = (typeof units)[number];
+    const urlOf = ({ s, p }: Unit) => (p.proc?.url ?? upstream.url) + s.path;
+    const bodyOf = ({ s, p }: Unit) =>
+      s.body(s.path.includes("messages") ? p.target.models.messages : p.target.models.chat);
     // Warm-up: JIT tiers, connection pools.
-    for (const p of procs) await wrk(urlOf(p), bodyOf(p.target), 16, 3, p.target.key);
+    for (const u of units) await wrk(urlOf(u), bodyOf(u), 16, 3, u.p.target.key);
     for (const c of conns) {
       const runs = new Map<string, Awaited<ReturnType<typeof measure>>[]>();
       for (let rep = 0; rep < REPEATS; rep++) {
-        for (const p of procs) {
-          const run = await measure(p.proc, urlOf(p), bodyOf(p.target), c, p.target.key);
-          runs.set(p.target.name, [...(runs.get(p.target.name) ?? []), run]);
+        for (const u of units) {
+          const run = await measure(u.p.proc, urlOf(u), bodyOf(u), c, u.p.target.key);
+          runs.set(u.id, [...(runs.get(u.id) ?? []), run]);
         }
       }
-      for (const p of procs) {
-        const rs = runs.get(p.target.name)!;
+      for (const u of units) {
+        const rs = runs.get(u.id)!;
         const cpu = rs.map((r) => r.cpuPerReq).filter((n) => n !== null);
         const row: Row = {
-          target: p.target.name,
-          scenario: s.name,
+          target: u.p.target.name,
+          scenario: u.s.name,
           conns: c,
           wrk: {
             rps: median(rs.map((r) => r.wrk.rps)),
@@ -388,28 +397,25 @@ try {
             errors: rs.reduce((sum, r) => sum + r.wrk.errors, 0),
           },
           cpuPerReq: cpu.length ? median(cpu) : null,
-          peakMB: p.proc ? median(rs.map((r) => r.peakMB!)) : null,
+          peakMB: u.p.proc ? median(rs.map((r) => r.peakMB!)) : null,
         };
-        measured.set(p.target.name, [...(measured.get(p.target.name) ?? []), row]);
+        measured.set(u.p.target.name, [...(measured.get(u.p.target.name) ?? []), row]);
         console.error(
-          `${p.target.name} ${s.name} c${c}: ${row.wrk.rps.toFixed(0)} rps, ${
+          `${u.p.target.name} ${u.s.name} c${c}: ${row.wrk.rps.toFixed(0)} rps, ${
             row.cpuPerReq?.toFixed(0) ?? "–"
           } µs/req, errors ${row.wrk.errors} (median of ${REPEATS})`,
         );
       }
     }
-    if (s.stream) {
-      // Median of 200 sequential requests per target, one target after another in turn.
-      const times = new Map<string, number[]>(procs.map((p) => [p.target.name, []]));
-      for (let i = 0; i < 200; i++) {
-        for (const p of procs) {
-          times.get(p.target.name)!.push(
-            await firstByteMs(urlOf(p), bodyOf(p.target), p.target.key),
-          );
-        }
+    // Time to first byte: median of 200 sequential requests per stream, each in turn.
+    const streams = units.filter((u) => u.s.stream);
+    const times = new Map<Unit, number[]>(streams.map((u) => [u, []]));
+    for (let i = 0; i < 200 && streams.length; i++) {
+      for (const u of streams) {
+        times.get(u)!.push(await firstByteMs(urlOf(u), bodyOf(u), u.p.target.key));
       }
-      for (const [name, ms] of times) (ttfbs[name] ??= {})[s.name] = median(ms);
     }
+    for (const [u, ms] of times) (ttfbs[u.p.target.name] ??= {})[u.s.name] = median(ms);
   }
   for (const t of TARGETS) rows.push(...(measured.get(t.name) ?? []));
 } finally {
