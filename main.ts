@@ -1,8 +1,10 @@
 /**
- * switchyard's command line (SPEC §2): serve, or `check` the config.
+ * switchyard's command line (SPEC §2): serve, `check` the config, or
+ * `convert` a LiteLLM one.
  *
  *   switchyard [--config PATH] [--host HOST] [--port N] [--env-file PATH]
  *   switchyard check [PATH | --config PATH] [--env-file PATH]
+ *   switchyard convert LITELLM_CONFIG
  *   switchyard keys new [--name NAME]
  */
 import { parseArgs } from "node:util";
@@ -14,13 +16,15 @@ import { createRuntime } from "./lib/runtime.ts";
 import { serve } from "./lib/server/serve.ts";
 import { supervise, WORKER_ENV } from "./lib/server/workers.ts";
 import { workerCount } from "./lib/config/key_checks.ts";
+import { convertLiteLLM } from "./lib/config/convert.ts";
 
 const HELP = `switchyard ${denoJson.version} — an LLM API proxy for OpenAI and Anthropic clients
 
 Usage:
   switchyard [options]          run the proxy
   switchyard check [PATH]       validate the config: exit 0 (warnings on stderr), or exit 2
-                                listing every problem
+                                listing every problem (a LiteLLM config.yaml is read as it is)
+  switchyard convert PATH       print a LiteLLM config.yaml as switchyard's own YAML
   switchyard keys new [--name NAME]
                                 print a new virtual key, then its config lines (name, key_sha256)
 
@@ -79,6 +83,30 @@ async function main(argv: string[]): Promise<number> {
     const key = newKey();
     console.log(`${key.secret}\n- name: ${name}\n  key_sha256: ${key.sha256}`);
     return 0;
+  }
+  if (command === "convert") {
+    if (positionals.length !== 2) {
+      console.error(`usage: switchyard convert LITELLM_CONFIG\n\n${HELP}`);
+      return 2;
+    }
+    try {
+      const { yaml, warnings } = convertLiteLLM(
+        Deno.readTextFileSync(positionals[1]),
+        positionals[1],
+      );
+      for (const line of warnings) console.error(`warning: ${line}`);
+      console.log(yaml.trimEnd());
+      return 0;
+    } catch (err) {
+      if (err instanceof Deno.errors.NotFound) {
+        console.error(`${positionals[1]}: no such file`);
+        return 2;
+      }
+      if (!(err instanceof ConfigError)) throw err;
+      console.error("cannot convert:");
+      for (const line of err.problems) console.error(`  ${line}`);
+      return 2;
+    }
   }
   // `check` also takes the file as its argument: `switchyard check config.example.yaml`.
   const checkPath = command === "check" ? positionals[1] : undefined;

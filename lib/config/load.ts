@@ -10,6 +10,7 @@ import type { Document } from "yaml";
 import { type Config, configSchema } from "./schema.ts";
 import { embeddedDefault } from "./defaults.ts";
 import { fromLegacy, isLegacy } from "./legacy.ts";
+import { fromLiteLLM, isLiteLLM } from "./litellm.ts";
 import { compileGlob } from "../glob.ts";
 import { keyProblems, keyWarnings, stateProblems } from "./key_checks.ts";
 
@@ -203,17 +204,42 @@ function parseConfig(
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
     throw new ConfigError([`${path}: the config must be a mapping of keys`]);
   }
-  const legacy = isLegacy(raw);
-  if (legacy) raw = fromLegacy(raw as Record<string, unknown>);
+  const original = { path, doc, lines };
+  const warnings: string[] = [];
+  let mapped = false;
+  if (isLiteLLM(raw)) {
+    const litellm = fromLiteLLM(raw as Record<string, unknown>);
+    // An unset os.environ/X must never go upstream as "": a problem naming it.
+    const problems = [
+      ...litellm.problems,
+      ...litellm.env.filter((ref) => !env[ref.name]).map((ref) => ({
+        path: ref.path,
+        message: `os.environ/${ref.name} is not set`,
+      })),
+    ];
+    if (problems.length) {
+      throw new ConfigError(problems.map((p) => describe(p.path, p.message, original)));
+    }
+    warnings.push(...litellm.warnings.map((w) => describe(w.path, w.message, original)));
+    raw = litellm.config;
+    mapped = true;
+  } else if (isLegacy(raw)) {
+    raw = fromLegacy(raw as Record<string, unknown>);
+    mapped = true;
+  }
   const unset: Unset[] = [];
   const expanded = expandAll(raw, env, (at, name) => unset.push({ path: at, name }));
-  const source = { path, doc: legacy ? null : doc, lines };
+  // A mapped config's paths are not the file's: its problems name no line.
+  const source = { path, doc: mapped ? null : doc, lines };
   const valid = validate(
     withOtelEnv(withOverrides(expanded as Record<string, unknown>, overrides), env),
     source,
     unset,
   );
-  return { config: resolvePaths(valid.config, path), warnings: valid.warnings };
+  return {
+    config: resolvePaths(valid.config, path),
+    warnings: [...warnings, ...valid.warnings],
+  };
 }
 
 interface Unset {
@@ -221,7 +247,7 @@ interface Unset {
   name: string;
 }
 
-interface Source {
+export interface Source {
   path: string;
   doc: Document | null;
   lines: LineCounter;
@@ -330,7 +356,7 @@ function exposure(config: Config): Problem[] {
 }
 
 /** `path.to.key: message (file:line)`, with the line of the deepest node that exists. */
-function describe(path: Path, message: string, source: Source | null): string {
+export function describe(path: Path, message: string, source: Source | null): string {
   const key = path.length ? path.join(".") : "(root)";
   if (!source) return `${key}: ${message} (embedded default)`;
   let line: number | undefined;

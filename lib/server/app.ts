@@ -43,6 +43,9 @@ const chat: Route = { format: "openai", methods: { POST: "chat" } };
 const responses: Route = { format: "responses", methods: { POST: "responses" } };
 const messages: Route = { format: "anthropic", methods: { POST: "messages" } };
 const countTokens: Route = { format: "anthropic", methods: { POST: "count_tokens" } };
+const completions: Route = { format: "openai", methods: { POST: "completions" } };
+const embeddings: Route = { format: "openai", methods: { POST: "embeddings" } };
+const models: Route = { format: "openai", methods: { GET: listModels } };
 const geminiGenerate: Route = { format: "google", methods: { POST: "gemini_generate" } };
 
 /** Gemini's routes name the model and its method in the path: `/v1beta/models/M:generateContent`. */
@@ -54,7 +57,7 @@ const GEMINI_METHODS: Record<string, Route> = {
 };
 const geminiModel: Route = { format: "google", methods: { GET: showGeminiModel } };
 
-/** SPEC §5, aliases included. */
+/** SPEC §5, aliases included (LiteLLM's clients often use a base URL without `/v1`). */
 const ROUTES = new Map<string, Route>([
   ["/v1/chat/completions", chat],
   ["/chat/completions", chat],
@@ -63,13 +66,16 @@ const ROUTES = new Map<string, Route>([
   ["/v1/responses", responses],
   ["/responses", responses],
   ["/openai/v1/responses", responses],
-  ["/v1/completions", { format: "openai", methods: { POST: "completions" } }],
-  ["/v1/embeddings", { format: "openai", methods: { POST: "embeddings" } }],
+  ["/v1/completions", completions],
+  ["/completions", completions],
+  ["/v1/embeddings", embeddings],
+  ["/embeddings", embeddings],
   ["/v1/messages", messages],
   ["/anthropic/v1/messages", messages],
   ["/v1/messages/count_tokens", countTokens],
   ["/anthropic/v1/messages/count_tokens", countTokens],
-  ["/v1/models", { format: "openai", methods: { GET: listModels } }],
+  ["/v1/models", models],
+  ["/models", models],
   ["/v1beta/models", { format: "google", methods: { GET: listGeminiModels } }],
   ["/health", { format: "openai", methods: { GET: health }, public: true }],
   ["/health/ready", { format: "openai", methods: { GET: ready }, public: true }],

@@ -54,9 +54,12 @@ export async function startProxyWithPlugins(
 }
 
 /** Starts the proxy from a config file on disk (port 0), reloadable as the CLI's is. */
-export async function startProxyFromFile(path: string): Promise<TestProxy> {
+export async function startProxyFromFile(
+  path: string,
+  env: Record<string, string> = Deno.env.toObject(),
+): Promise<TestProxy> {
   const overrides = { port: 0 };
-  const { config, sha256 } = loadConfig(path, Deno.env.toObject(), overrides);
+  const { config, sha256 } = loadConfig(path, env, overrides);
   const rt = createRuntime(config, await loadPlugins(config.plugins));
   return serveRuntime(rt, {
     source: { path, overrides },
