@@ -6,7 +6,7 @@
  *
  *   deno task bench [--duration 4] [--repeats 3] [--targets direct,floor,...] [--scenarios chat,...] [--conns 16,64]
  *                   [--no-scale] [--only-variants]
- *                   [--variants base,noui,many,transforms,log,splitter,priced,keys10,keys,keys1000,redis,otel]
+ *                   [--variants base,noui,many,filelog,litellm,transforms,log,splitter,priced,keys10,keys,keys1000,redis,otel]
  *                   [--workers]
  *
  * Per target and scenario: requests/s, p50/p99 latency, p50 added over direct,
@@ -36,7 +36,8 @@ const { values } = parseArgs({
     "only-variants": { type: "boolean", default: false },
     variants: {
       type: "string",
-      default: "base,noui,many,transforms,log,splitter,priced,keys10,keys,keys1000,redis,otel",
+      default:
+        "base,noui,many,filelog,litellm,transforms,log,splitter,priced,keys10,keys,keys1000,redis,otel",
     },
     /** Only the workers run. */
     workers: { type: "boolean", default: false },
@@ -140,6 +141,22 @@ function switchyardConfig(upstream: string, extra: Record<string, unknown> = {})
       "bench-claude": ["anthropic/claude-haiku-4-5"],
     },
     ...extra,
+  });
+}
+
+/** The base config's models as a LiteLLM `config.yaml` says them (mapped once, at load). */
+function liteLLMConfig(upstream: string): string {
+  const entry = (name: string, model: string, key: string, base = `${upstream}/v1`) => ({
+    model_name: name,
+    litellm_params: { model, api_base: base, api_key: key },
+  });
+  return stringify({
+    model_list: [
+      entry("bench-gpt", "openai/gpt-4o-mini", "sk-bench-openai"),
+      entry("bench-gpt", "openai/gpt-4o-mini", "sk-bench-backup"),
+      entry("bench-claude", "anthropic/claude-haiku-4-5", "sk-bench-anthropic", upstream),
+    ],
+    general_settings: { master_key: KEY },
   });
 }
 
@@ -659,6 +676,16 @@ async function variants(up: string): Promise<string[]> {
       () => Promise.resolve(switchyardConfig(up, { server: { api_keys: [KEY], ui: false } })),
     ],
     ["many", "50 providers, 1,020 models", () => Promise.resolve(manyModelsConfig(up))],
+    [
+      "filelog",
+      "+ the default file log (no bodies)",
+      async () => switchyardConfig(up, { log: { level: "warn", dir: await Deno.makeTempDir() } }),
+    ],
+    [
+      "litellm",
+      "the same models from a LiteLLM config.yaml (default file log; its two gpt deployments one group)",
+      () => Promise.resolve(liteLLMConfig(up)),
+    ],
     [
       "transforms",
       "+ one regex and one JSONPath transform",
