@@ -111,6 +111,38 @@ const DEPLOYMENT_PARAMS = new Set(["rpm", "tpm", "weight", "order"]);
 /** Accepted as they are: switchyard already behaves so (translation drops what a provider cannot take). */
 const ACCEPTED_PARAMS = new Set(["drop_params"]);
 
+/** The keys each section carries over (the rest are warnings). */
+const TOP_KEYS = [
+  "model_list",
+  "router_settings",
+  "litellm_settings",
+  "general_settings",
+  // switchyard's own: a problem of their own (one shape per file), not a warning.
+  "providers",
+  "models",
+];
+const ROUTER_KEYS = [
+  "routing_strategy",
+  "num_retries",
+  "timeout",
+  "allowed_fails",
+  "cooldown_time",
+  "fallbacks",
+  "redis_host",
+  "redis_port",
+  "redis_password",
+  "redis_url",
+];
+const SETTINGS_KEYS = [
+  "drop_params",
+  "cache",
+  "cache_params",
+  "num_retries",
+  "request_timeout",
+  "fallbacks",
+];
+const CACHE_KEYS = ["type", "ttl", "host", "port", "password", "url"];
+
 const ENV = /^os\.environ\/([A-Za-z_][A-Za-z0-9_]*)$/;
 const isObject = (v: unknown): v is Json => !!v && typeof v === "object" && !Array.isArray(v);
 
@@ -120,6 +152,10 @@ export function fromLiteLLM(raw: Json): Mapped {
   const notes: Finding[] = [];
   const env: EnvRef[] = [];
   const unsupported = (path: Path) => warnings.push({ path, message: "not supported, ignored" });
+  /** Every key of `obj` at `at` but the `known` ones is a warning. */
+  const others = (obj: Json, at: Path, known: readonly string[]) => {
+    for (const key of Object.keys(obj)) if (!known.includes(key)) unsupported([...at, key]);
+  };
   /** A value as switchyard writes it: `os.environ/X` as `${X}`, remembered. */
   const value = (v: unknown, path: Path): unknown => {
     const m = typeof v === "string" ? ENV.exec(v) : null;
@@ -140,11 +176,7 @@ export function fromLiteLLM(raw: Json): Mapped {
   const router = isObject(raw.router_settings) ? raw.router_settings : {};
   const settings = isObject(raw.litellm_settings) ? raw.litellm_settings : {};
   const general = isObject(raw.general_settings) ? raw.general_settings : {};
-  for (const key of Object.keys(raw)) {
-    if (!["model_list", "router_settings", "litellm_settings", "general_settings"].includes(key)) {
-      if (key !== "providers" && key !== "models") unsupported([key]);
-    }
-  }
+  others(raw, [], TOP_KEYS);
 
   const retries = router.num_retries ?? settings.num_retries;
   const timeout = router.timeout ?? settings.request_timeout;
@@ -160,9 +192,7 @@ export function fromLiteLLM(raw: Json): Mapped {
     }
     const params = isObject(entry.litellm_params) ? entry.litellm_params : {};
     const p = (key: string) => value(params[key], [...at, "litellm_params", key]);
-    for (const key of Object.keys(entry)) {
-      if (key !== "model_name" && key !== "litellm_params") unsupported([...at, key]);
-    }
+    others(entry, at, ["model_name", "litellm_params"]);
     for (const key of Object.keys(params)) {
       if (!PROVIDER_PARAMS.has(key) && !DEPLOYMENT_PARAMS.has(key) && !ACCEPTED_PARAMS.has(key)) {
         unsupported([...at, "litellm_params", key]);
@@ -303,39 +333,11 @@ export function fromLiteLLM(raw: Json): Mapped {
       cache.ttl_s = value(params.ttl, ["litellm_settings", "cache_params", "ttl"]);
     }
     config.cache = cache;
-    for (const key of Object.keys(params)) {
-      if (!["type", "ttl", "host", "port", "password", "url"].includes(key)) {
-        unsupported(["litellm_settings", "cache_params", key]);
-      }
-    }
+    others(params, ["litellm_settings", "cache_params"], CACHE_KEYS);
   }
 
-  const ROUTER_KEYS = [
-    "routing_strategy",
-    "num_retries",
-    "timeout",
-    "allowed_fails",
-    "cooldown_time",
-    "fallbacks",
-    "redis_host",
-    "redis_port",
-    "redis_password",
-    "redis_url",
-  ];
-  for (const key of Object.keys(router)) {
-    if (!ROUTER_KEYS.includes(key)) unsupported(["router_settings", key]);
-  }
-  const SETTINGS_KEYS = [
-    "drop_params",
-    "cache",
-    "cache_params",
-    "num_retries",
-    "request_timeout",
-    "fallbacks",
-  ];
-  for (const key of Object.keys(settings)) {
-    if (!SETTINGS_KEYS.includes(key)) unsupported(["litellm_settings", key]);
-  }
+  others(router, ["router_settings"], ROUTER_KEYS);
+  others(settings, ["litellm_settings"], SETTINGS_KEYS);
   if (settings.drop_params !== undefined) {
     notes.push({
       path: ["providers"],
@@ -343,9 +345,7 @@ export function fromLiteLLM(raw: Json): Mapped {
         "litellm_settings.drop_params: translation drops what a provider cannot take and logs it; same-format requests pass as sent",
     });
   }
-  for (const key of Object.keys(general)) {
-    if (key !== "master_key") unsupported(["general_settings", key]);
-  }
+  others(general, ["general_settings"], ["master_key"]);
   if (general.master_key !== undefined) {
     config.server = { api_keys: [value(general.master_key, ["general_settings", "master_key"])] };
   }
