@@ -169,8 +169,11 @@ export class UsageTap {
 /** The usage of a whole JSON answer: its last usage object, found near the end. */
 export function usageOfBody(bytes: Uint8Array, read: Read, key = "usage"): Usage | null {
   const tail = decoder.decode(bytes.subarray(Math.max(0, bytes.length - TAIL_BYTES)));
-  const whole = bytes.length > TAIL_BYTES ? decoder.decode(bytes) : "";
-  const found = lastIn(tail, tail.length, search(key)) ??
-    (whole ? lastIn(whole, whole.length, search(key)) : undefined);
+  let found = lastIn(tail, tail.length, search(key));
+  // Only when the end holds none is the whole answer decoded.
+  if (!found && bytes.length > TAIL_BYTES) {
+    const whole = decoder.decode(bytes);
+    found = lastIn(whole, whole.length, search(key));
+  }
   return found ? read(found) : null;
 }
