@@ -106,8 +106,14 @@ const PREFIXED: [string, Route][] = [
   ["/admin/requests/", dashboardRead(request)],
 ];
 
-/** A Gemini model path's model and method (null: no method, the model itself); undefined when not one. */
-function geminiPath(path: string): { model: string; method: string | null } | undefined {
+/** What a Gemini model path names: the model, and its method (null: the model itself). */
+interface GeminiPath {
+  model: string;
+  method: string | null;
+}
+
+/** A Gemini model path's model and method; undefined when the path is not one. */
+function geminiPath(path: string): GeminiPath | undefined {
   if (!path.startsWith(GEMINI_MODELS)) return undefined;
   const rest = path.slice(GEMINI_MODELS.length);
   const colon = rest.lastIndexOf(":");
@@ -126,11 +132,13 @@ function geminiPath(path: string): { model: string; method: string | null } | un
   return model ? { model, method } : undefined;
 }
 
-function routeOf(path: string): Route | undefined {
+/** The route of a path and, for a Gemini model path, what it names (parsed once). */
+function routeOf(path: string): { route: Route; gemini?: GeminiPath } | undefined {
   const found = ROUTES.get(path) ?? PREFIXED.find(([prefix]) => path.startsWith(prefix))?.[1];
-  if (found) return found;
+  if (found) return { route: found };
   const gemini = geminiPath(path);
-  if (gemini) return gemini.method === null ? geminiModel : GEMINI_METHODS[gemini.method];
+  if (!gemini) return undefined;
+  return { route: gemini.method === null ? geminiModel : GEMINI_METHODS[gemini.method], gemini };
 }
 
 /**
@@ -175,14 +183,14 @@ export function createApp(rt: Runtime): (req: Request) => Promise<Response> {
     if (!found) {
       throw new ProxyError(404, `unknown route ${x.req.method} ${x.path}`, "unknown_route");
     }
-    const endpoint = endpoints.get(found)![x.req.method === "HEAD" ? "GET" : x.req.method];
+    const endpoint = endpoints.get(found.route)![x.req.method === "HEAD" ? "GET" : x.req.method];
     if (!endpoint) {
       throw new MethodNotAllowed(
-        Object.keys(found.methods).flatMap((m) => (m === "GET" ? ["GET", "HEAD"] : [m])),
+        Object.keys(found.route.methods).flatMap((m) => (m === "GET" ? ["GET", "HEAD"] : [m])),
       );
     }
     x.endpoint = endpoint;
-    const gemini = geminiPath(x.path);
+    const gemini = found.gemini;
     if (gemini) {
       const stream = gemini.method === "streamGenerateContent";
       // Without `alt=sse` Gemini streams one JSON array.
@@ -194,6 +202,6 @@ export function createApp(rt: Runtime): (req: Request) => Promise<Response> {
 
   // Every `/v1beta/…` path answers in Google's format, an unknown one too.
   const formatOf = (path: string): ErrorFormat =>
-    path.startsWith("/v1beta/") ? "google" : routeOf(path)?.format ?? "openai";
+    path.startsWith("/v1beta/") ? "google" : routeOf(path)?.route.format ?? "openai";
   return requestPipeline(rt, route, formatOf);
 }
