@@ -47,6 +47,8 @@ export interface ApiInfo {
   list: "messages" | "input" | "prompt" | "contents";
   /** The model (and whether to stream) is named in the URL's path, not in the body (Gemini's). */
   modelInPath?: true;
+  /** A prompt's token count: no model runs, so no rate window or slot is used. */
+  countsTokens?: true;
 }
 
 export const APIS: Readonly<Record<Api, ApiInfo>> = {
@@ -55,7 +57,12 @@ export const APIS: Readonly<Record<Api, ApiInfo>> = {
   embeddings: { route: "/v1/embeddings", errorFormat: "openai", list: "input" },
   responses: { route: "/v1/responses", errorFormat: "responses", list: "input" },
   messages: { route: "/v1/messages", errorFormat: "anthropic", list: "messages" },
-  count_tokens: { route: "/v1/messages/count_tokens", errorFormat: "anthropic", list: "messages" },
+  count_tokens: {
+    route: "/v1/messages/count_tokens",
+    errorFormat: "anthropic",
+    list: "messages",
+    countsTokens: true,
+  },
   ollama_chat: { route: "/api/chat", errorFormat: "openai", list: "messages" },
   ollama_embed: { route: "/api/embed", errorFormat: "openai", list: "input" },
   gemini_generate: {
@@ -69,6 +76,7 @@ export const APIS: Readonly<Record<Api, ApiInfo>> = {
     errorFormat: "google",
     list: "contents",
     modelInPath: true,
+    countsTokens: true,
   },
   bedrock_converse: { route: "/model/{modelId}/converse", errorFormat: "openai", list: "messages" },
 };

@@ -59,6 +59,11 @@ export interface ClientFormat extends WireFormat {
   companionSlot?(json: Json): ((text: string) => void) | null;
   /** Where the splitter's companion goes into a stream of this format. */
   injector?(): Injector;
+  /**
+   * A token count of a request without a model (~4 characters a token), as
+   * this format's counting endpoint answers (`count_tokens`, `countTokens`).
+   */
+  localTokenCount?(body: Json): Json;
   /** `GET /v1/models` in this format: the names, and who serves each. */
   modelList?(names: string[], owner: (name: string) => string): Json;
   /**

@@ -3,6 +3,8 @@
  * and Gemini's clients (Gemini CLI, `@google/genai`) do.
  */
 import type { ClientFormat } from "../format.ts";
+import type { Json } from "../json.ts";
+import { estimateTokens } from "../neutral.ts";
 import { sseMessages } from "../sse.ts";
 import { decodeGemini, geminiUsage } from "./answer.ts";
 import { encodeGeminiAnswer, geminiStreamEncoder } from "./encode.ts";
@@ -25,6 +27,13 @@ export const gemini: ClientFormat = {
   rewriteAnswer: rewriteGeminiAnswer,
   rewriteStream: rewriteGeminiStream,
   streamEnd: /"finishReason":\s*"/,
+  localTokenCount(body) {
+    // countTokens takes the contents, or a whole request under generateContentRequest.
+    const request = (body.generateContentRequest ?? body) as Json;
+    let text = request.tools ? JSON.stringify(request.tools) : "";
+    for (const [, holder, key] of geminiTexts(request)) text += holder[key];
+    return { totalTokens: estimateTokens(text) };
+  },
   modelList: (names) => ({
     models: names.map((name) => ({
       name: `models/${name}`,

@@ -28,6 +28,11 @@ export const messages: ClientFormat = {
   rewriteStream: rewriteMessagesStream,
   streamEnd: /event: message_stop|"type":\s*"message_stop"/,
   check: shapeCheck(messagesShape),
+  localTokenCount: (body) => ({
+    input_tokens: estimateTokens(
+      allPromptText(body) + (body.tools ? JSON.stringify(body.tools) : ""),
+    ),
+  }),
   *texts(body): Iterable<TextSlot> {
     if (body.system !== undefined) yield ["system", body, "system"];
     yield* messageTexts(body.messages);

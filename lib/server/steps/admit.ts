@@ -5,6 +5,7 @@
  * answer has ended, however it ends; its answer carries the key's
  * `x-ratelimit-*` headers in place of the provider account's.
  */
+import { APIS } from "../../api.ts";
 import { RATE_LIMIT_HEADERS } from "../../keys/admission.ts";
 import type { Answered, Exchange, Next } from "../exchange.ts";
 
@@ -12,7 +13,7 @@ export async function admit(x: Exchange, next: Next): Promise<Answered> {
   const caller = x.caller!;
   if (caller.kind !== "key") return await next();
   // Counting a prompt's tokens runs no model: the model rule holds, no window or slot is used.
-  if (x.api === "count_tokens" || x.api === "gemini_count_tokens") {
+  if (APIS[x.api!].countsTokens) {
     x.rt.admission.check(caller.key, x.request!.model);
     return await next();
   }

@@ -11,8 +11,6 @@ import { DeploymentsAtLimit, type Routed } from "../../routing/router.ts";
 import type { Runtime } from "../../runtime.ts";
 
 import { ProxyError } from "../../errors.ts";
-import { allPromptText } from "../../formats/text.ts";
-import { estimateTokens } from "../../formats/neutral.ts";
 import { forwardableHeaders } from "../../transforms/headers.ts";
 import { clientFormat } from "../../formats/index.ts";
 import { respondError } from "../respond_error.ts";
@@ -25,8 +23,9 @@ export async function resolveModel(x: Exchange, next: Next): Promise<Answered> {
   const request = x.request!;
   const deployments = deploymentsFor(rt, api, request.model);
   if (deployments.length === 0) {
-    if (api === "count_tokens" || api === "gemini_count_tokens") {
-      return { response: localTokenCount(api, request.body) };
+    // A token count no deployment makes is a local estimate, never a model call.
+    if (APIS[api].countsTokens) {
+      return { response: Response.json(clientFormat(api)!.localTokenCount!(request.body)) };
     }
     const why = rt.config.routing.translate
       ? ""
@@ -52,22 +51,6 @@ export function deploymentsFor(rt: Runtime, api: Api, model: string): readonly D
     );
   }
   return serving;
-}
-
-/**
- * A token count for a model no deployment counts for (Anthropic's
- * `count_tokens`, Gemini's `countTokens`): a local estimate, ~4 characters a
- * token, never a model call.
- */
-function localTokenCount(api: Api, body: Record<string, unknown>): Response {
-  if (api === "count_tokens") {
-    const tools = body.tools ? JSON.stringify(body.tools) : "";
-    return Response.json({ input_tokens: estimateTokens(allPromptText(body) + tools) });
-  }
-  const request = (body.generateContentRequest ?? body) as Record<string, unknown>;
-  let text = request.tools ? JSON.stringify(request.tools) : "";
-  for (const [, holder, key] of clientFormat(api)!.texts(request)) text += holder[key];
-  return Response.json({ totalTokens: estimateTokens(text) });
 }
 
 /** The route step: the deployments tried in order; the answer made the client's. */
