@@ -9,6 +9,17 @@ export function dataUrl(url: string): { mediaType: string; data: string } | null
   return m ? { mediaType: m[1], data: m[2] } : null;
 }
 
+/**
+ * Chat content parts as a plain string, joined by `separator`, when they are
+ * all text (what most OpenAI-compatible servers expect); else the parts.
+ */
+export function textOrParts(
+  parts: Record<string, unknown>[],
+  separator: string,
+): string | Record<string, unknown>[] {
+  return parts.every((p) => p.type === "text") ? parts.map((p) => p.text).join(separator) : parts;
+}
+
 /** A message content's text: a string, or its text parts/blocks joined. */
 export function contentText(content: unknown): string {
   if (typeof content === "string") return content;

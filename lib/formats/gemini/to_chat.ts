@@ -12,8 +12,10 @@
 import { z } from "zod";
 import { shapeCheck, untranslatable } from "../check.ts";
 import { asArray, type Drop, dropFields, type Json } from "../json.ts";
-import { maxTokensField, SIGNED_FORMAT } from "../chat/answer.ts";
-import { newId } from "../neutral.ts";
+import { chatToolCall, maxTokensField, reasoningDetails } from "../chat/answer.ts";
+import { type Block, newId } from "../neutral.ts";
+import { partBlock } from "./answer.ts";
+import { textOrParts } from "../text.ts";
 
 const part = z.looseObject({});
 const content = z.looseObject({ role: z.string().optional(), parts: z.array(part) });
@@ -40,11 +42,6 @@ function userPart(p: Json): Json {
     throw untranslatable(`a ${p.inlineData ? "inline" : "file"} part of type '${mime}'`);
   }
   throw untranslatable(`a part with ${Object.keys(p).join(", ") || "nothing"} in it`);
-}
-
-/** Parts as a plain string when they are all text (what most OpenAI-compatible servers expect). */
-function simplify(parts: Json[]): string | Json[] {
-  return parts.every((p) => p.type === "text") ? parts.map((p) => p.text).join("") : parts;
 }
 
 /** A function response's `response` as a tool message's text: `output` or `result` as it is, else the JSON. */
@@ -140,43 +137,31 @@ class CallIds {
   }
 }
 
+/** A model turn as chat's assistant message, through the neutral blocks Gemini's answers read as. */
 function modelMessage(parts: Json[], ids: CallIds, drop: Drop): Json {
-  const message: Json = { role: "assistant", content: null };
-  let text = "";
-  let thought = "";
-  const details: Json[] = [];
-  const calls: Json[] = [];
+  const blocks: Block[] = [];
   for (const p of parts) {
-    if (p.functionCall) {
-      const fn = p.functionCall as Json;
-      const call: Json = {
-        id: ids.call(String(fn.name ?? ""), fn.id),
-        type: "function",
-        function: { name: fn.name, arguments: JSON.stringify(fn.args ?? {}) },
-      };
-      if (typeof p.thoughtSignature === "string") {
-        call.extra_content = { google: { thought_signature: p.thoughtSignature } };
-      }
-      calls.push(call);
-    } else if (typeof p.text === "string" && p.thought === true) {
-      thought += p.text;
+    const block = partBlock(p);
+    if (!block) {
+      if (typeof p.text !== "string") drop(`a model part with ${Object.keys(p).join(", ")}`);
+      continue;
+    }
+    if (block.type === "tool_call") {
+      block.id = ids.call(block.name, (p.functionCall as Json).id);
+    } else if (block.type === "reasoning" && typeof p.thoughtSignature === "string") {
       // A signed thought came from Anthropic through this proxy: it goes back signed.
-      if (typeof p.thoughtSignature === "string") {
-        details.push({
-          type: "reasoning.text",
-          text: p.text,
-          signature: p.thoughtSignature,
-          format: SIGNED_FORMAT,
-          index: details.length,
-        });
-      }
-    } else if (typeof p.text === "string") text += p.text;
-    else drop(`a model part with ${Object.keys(p).join(", ")}`);
+      block.signature = p.thoughtSignature;
+    }
+    blocks.push(block);
   }
-  if (text) message.content = text;
+  const said = (type: "text" | "reasoning") =>
+    blocks.map((b) => (b.type === type ? b.text : "")).join("");
+  const message: Json = { role: "assistant", content: said("text") || null };
+  const calls = blocks.filter((b) => b.type === "tool_call").map(chatToolCall);
   if (calls.length) message.tool_calls = calls;
-  if (thought) message.reasoning_content = thought;
-  if (details.length) message.reasoning_details = details;
+  if (said("reasoning")) message.reasoning_content = said("reasoning");
+  const details = reasoningDetails(blocks);
+  if (details) message.reasoning_details = details;
   return message;
 }
 
@@ -194,7 +179,7 @@ function userMessages(parts: Json[], ids: CallIds): Json[] {
       });
     } else rest.push(userPart(p));
   }
-  if (rest.length) out.push({ role: "user", content: simplify(rest) });
+  if (rest.length) out.push({ role: "user", content: textOrParts(rest, "") });
   return out;
 }
 

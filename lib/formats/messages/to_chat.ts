@@ -9,7 +9,7 @@
  */
 import { untranslatable } from "../check.ts";
 import { asArray, type Drop, dropFields, type Json, keepOnly } from "../json.ts";
-import { contentText } from "../text.ts";
+import { contentText, textOrParts } from "../text.ts";
 import { maxTokensField, SIGNED_FORMAT } from "../chat/answer.ts";
 import { carriedSignature } from "./answer.ts";
 import { effortFor, TOOL_ERROR } from "./thinking.ts";
@@ -39,11 +39,6 @@ function partOf(b: Json): Json {
     throw untranslatable(`a document of source type '${src.type}' (chat takes base64 PDFs)`);
   }
   throw untranslatable(`a content block of type '${b.type}'`);
-}
-
-/** Parts as a plain string when they are all text (what most OpenAI-compatible servers expect). */
-function simplify(parts: Json[]): string | Json[] {
-  return parts.every((p) => p.type === "text") ? parts.map((p) => p.text).join("\n") : parts;
 }
 
 function toolChoiceToChat(choice: Json | undefined): Json {
@@ -136,7 +131,7 @@ function userMessages(m: Json): Json[] {
   }
   const rest = asArray(m.content).filter((b) => b.type !== "tool_result").map(partOf);
   const parts = [...images, ...rest];
-  if (parts.length) out.push({ role: "user", content: simplify(parts) });
+  if (parts.length) out.push({ role: "user", content: textOrParts(parts, "\n") });
   return out;
 }
 
