@@ -8,7 +8,7 @@
 import OpenAI from "openai";
 import { parse } from "yaml";
 import { assert, assertEquals, assertMatch } from "../support/assert.ts";
-import { run, tempDir } from "../support/cli.ts";
+import { run, serve, tempDir } from "../support/cli.ts";
 import { startProxyFromFile } from "../support/proxy.ts";
 import { fakeUpstream } from "../support/upstream.ts";
 import { anthropicJSON, jsonResponse, openAIChatJSON } from "../support/wire.ts";
@@ -247,4 +247,25 @@ Deno.test("litellm: fallbacks served — a failing group's request answered by t
   });
   assertEquals(gpt.choices[0].message.content, "from gpt");
   assertEquals((openai.last().json as Json).model, "gpt-4o");
+});
+
+Deno.test("litellm: `switchyard --config litellm.yaml` starts on the file as it is, its warnings on stderr at start-up", async () => {
+  await using openai = fakeUpstream(() => jsonResponse(openAIChatJSON("served")));
+  const env = { ...ENV, OPENAI_API_BASE: `${openai.url}/v1`, LOG_LEVEL: "warn" };
+  const dir = await tempDir({});
+  const p = await serve(["--config", fixture("fallbacks.yaml")], { env, cwd: dir });
+  const said = await p.said(/listening on/);
+  assertMatch(
+    said,
+    /warning: litellm_settings\.success_callback: not supported, ignored \(.*fallbacks\.yaml:28\)/,
+  );
+  noSecrets(said);
+  const answer = await new OpenAI({ baseURL: p.url, apiKey: "sk-1234" }).chat.completions.create({
+    model: "gpt-4o",
+    messages: [{ role: "user", content: "hi" }],
+  });
+  assertEquals(answer.choices[0].message.content, "served");
+  assertEquals(openai.last().headers.get("authorization"), `Bearer ${ENV.OPENAI_API_KEY}`);
+  p.child.kill("SIGTERM");
+  assertEquals((await p.child.status).code, 0);
 });
